@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make run` (install + start the whole shop) and `make test` (install + run every test).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MYSQL_STAMP := $(VENV)/.installed-mysql
+FRONTEND_STAMP := frontend/node_modules/.installed
+
+.PHONY: run test test-python test-frontend test-e2e install install-frontend soak bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+# mysqlclient only when DATABASE_URL asks for MySQL/MariaDB (it compiles against default-libmysqlclient-dev).
+$(MYSQL_STAMP): requirements-mysql.txt
+	$(BIN)/pip install -q -r requirements-mysql.txt
+	touch $@
+
+install: $(STAMP)
+	@if [[ "$${DATABASE_URL:-}" == mysql* ]]; then $(MAKE) --no-print-directory $(MYSQL_STAMP); fi
+
+$(FRONTEND_STAMP): frontend/package.json $(wildcard frontend/package-lock.json)
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+install-frontend:
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory $(FRONTEND_STAMP); fi
+
+build-frontend: install-frontend
+	@if [ -f frontend/package.json ]; then cd frontend && npm run build; fi
+
+run: install build-frontend
+	$(BIN)/python manage.py runshop
+
+test: install install-frontend
+	$(MAKE) --no-print-directory test-python
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory test-frontend; fi
+
+test-python:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-frontend:
+	cd frontend && npm test
+
+clean:
+	rm -rf var frontend/dist

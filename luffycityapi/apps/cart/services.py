@@ -1,0 +1,43 @@
+"""Cart writes: what may go into a cart is decided here, the storage is cart.store."""
+from luffycityapi.apps.courses import selectors as course_selectors
+from luffycityapi.apps.users import selectors as user_selectors
+from luffycityapi.core.errors import NotFound, ShopError
+
+from . import store
+
+
+def _visible_course(course_id: int):
+    course = course_selectors.courses_by_ids([course_id]).get(course_id)
+    if course is None:
+        raise ShopError("课程不存在或已下架", code="course_unavailable")
+    return course
+
+
+def cart_add(*, user_id: int, course_id: int) -> int:
+    """Add a visible course the user does not own yet; returns the cart's size."""
+    _visible_course(course_id)
+    if user_selectors.owned_course_ids(user_id, [course_id]):
+        raise ShopError("您已购买过该课程", code="course_already_purchased")
+    return store.add(user_id, course_id)
+
+
+def cart_select(*, user_id: int, course_id: int, selected: bool) -> None:
+    """Tick or untick one course that is in the cart."""
+    if not store.contains(user_id, course_id):
+        raise NotFound("购物车中没有该课程", code="cart_item_not_found")
+    store.set_selected(user_id, course_id, selected)
+
+
+def cart_select_all(*, user_id: int, selected: bool) -> None:
+    store.set_all_selected(user_id, selected)
+
+
+def cart_remove(*, user_id: int, course_id: int) -> None:
+    if not store.contains(user_id, course_id):
+        raise NotFound("购物车中没有该课程", code="cart_item_not_found")
+    store.remove(user_id, [course_id])
+
+
+def cart_remove_ordered(*, user_id: int, course_ids) -> None:
+    """Drop the courses an order was placed for (called after the order commits)."""
+    store.remove(user_id, course_ids)

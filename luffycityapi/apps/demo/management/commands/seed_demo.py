@@ -1,0 +1,77 @@
+"""Idempotent demo data: courses (some discounted, some with a credit allowance), coupons of both kinds and a
+demo student 13800000000 / luffy-demo-2026 with 1000 credits and coupons."""
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from luffycityapi.apps.courses.models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson
+from luffycityapi.apps.users.models import Credit, User
+from luffycityapi.apps.users.services import credit_change
+
+DEMO_MOBILE = "13800000000"
+DEMO_PASSWORD = "luffy-demo-2026"
+DEMO_CREDITS = 1000
+
+COURSES = [
+    # name, category, price, credit allowance, discount (kind, value) or None, brief
+    ("Python 全栈开发入门", "Python", "399.00", 200, None, "从零开始，掌握 Python 语法、函数与面向对象。"),
+    ("Django 企业级项目实战", "Python", "1579.00", 500, ("PERCENT", "0.88"), "用 Django + DRF 搭建一个真实的在线商城。"),
+    ("Vue 3 前端工程化", "前端", "699.00", 100, ("FIXED", "499.00"), "组合式 API、Pinia、Vite 与组件化实践。"),
+    ("MySQL 性能优化", "数据库", "299.00", 0, None, "索引、事务、锁与慢查询分析。"),
+    ("Redis 从入门到精通", "数据库", "199.00", 50, None, "数据结构、持久化、分布式锁与缓存设计。"),
+    ("Linux 运维基础", "运维", "99.00", 0, ("FREE", "0"), "命令行、权限、进程与服务管理。"),
+    ("算法与数据结构", "Python", "499.00", 300, None, "面试必备：排序、搜索、动态规划。"),
+    ("Celery 分布式任务", "Python", "159.00", 30, None, "异步任务、定时任务与可靠投递。"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo courses, coupons and student (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        now = timezone.now()
+        activity, _ = Activity.objects.get_or_create(
+            name="双十二限时优惠", defaults={"start_time": now - timedelta(days=1), "end_time": now + timedelta(days=30)})
+        if activity.end_time < now + timedelta(days=1):  # keep the demo discount running on an old database
+            activity.end_time = now + timedelta(days=30)
+            activity.save(update_fields=["end_time"])
+        for position, (name, category, price, credit, discount, brief) in enumerate(COURSES, start=1):
+            cat, _ = CourseCategory.objects.get_or_create(name=category)
+            course, created = Course.objects.get_or_create(
+                name=name, defaults={"category": cat, "price": Decimal(price), "credit": credit, "brief": brief,
+                                     "orders": position, "students": 100 * position})
+            if created:
+                for chapter_no in (1, 2):
+                    chapter = CourseChapter.objects.create(course=course, orders=chapter_no,
+                                                           name=f"第{chapter_no}章 {name.split()[0]} 核心知识")
+                    for lesson_no in (1, 2, 3):
+                        CourseLesson.objects.create(chapter=chapter, orders=lesson_no, name=f"{chapter_no}.{lesson_no} 课时",
+                                                    duration=f"{10 + lesson_no}:00", free_trail=lesson_no == 1)
+            if discount:
+                kind, value = discount
+                CourseDiscount.objects.get_or_create(
+                    course=course, activity=activity,
+                    defaults={"kind": CourseDiscount.Kind[kind], "value": Decimal(value)})
+
+        student = User.objects.filter(mobile=DEMO_MOBILE).first()
+        if student is None:
+            student = User.objects.create_user(username=DEMO_MOBILE, mobile=DEMO_MOBILE, password=DEMO_PASSWORD,
+                                               name="路飞同学")
+        if not Credit.objects.filter(user=student, remark="演示账户赠送积分").exists():
+            credit_change(user_id=student.id, number=DEMO_CREDITS, operation=Credit.Operation.GIFT,
+                          remark="演示账户赠送积分")
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser(username="admin", mobile="13800000001", password="luffy-admin-2026")
+        for hook in SEED_HOOKS:
+            hook(student=student, now=now)
+        self.stdout.write(self.style.SUCCESS(
+            f"demo data ready: {Course.objects.count()} courses; student {DEMO_MOBILE} / {DEMO_PASSWORD}; "
+            f"admin admin / luffy-admin-2026"))
+
+
+# Later apps (coupons) add their demo rows here without this module knowing them.
+SEED_HOOKS = []

@@ -1,0 +1,71 @@
+import re
+
+from django.contrib.auth import password_validation
+from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+
+from luffycityapi.core.errors import ShopError
+
+from .models import Credit, User, UserCourse
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class RegisterSerializer(serializers.Serializer):
+    mobile = serializers.CharField(max_length=15)
+    password = serializers.CharField(max_length=128, write_only=True)
+    password2 = serializers.CharField(max_length=128, write_only=True)
+
+    def validate_mobile(self, value):
+        if not MOBILE_RE.match(value):
+            raise serializers.ValidationError("手机号格式不正确")
+        return value
+
+    def validate(self, attrs):
+        if attrs["password"] != attrs["password2"]:
+            raise ShopError("两次输入的密码不一致", code="password_mismatch")
+        try:
+            password_validation.validate_password(attrs["password"])
+        except Exception as exc:  # django's ValidationError → our code
+            raise ShopError("；".join(getattr(exc, "messages", [str(exc)])), code="password_weak") from exc
+        return attrs
+
+
+class LoginSerializer(TokenObtainPairSerializer):
+    """username may be the username or the mobile number (see UsernameOrMobileBackend)."""
+
+    default_error_messages = {"no_active_account": "用户名或密码错误"}
+
+
+class RegisterResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    mobile = serializers.CharField()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    money = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "mobile", "name", "credit", "money", "username"]
+
+
+class UserCourseSerializer(serializers.ModelSerializer):
+    course = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UserCourse
+        fields = ["id", "course", "order_number", "created_time"]
+
+    def get_course(self, obj) -> dict:
+        return {"id": obj.course_id, "name": obj.course.name, "cover": obj.course.cover, "brief": obj.course.brief}
+
+
+class CreditSerializer(serializers.ModelSerializer):
+    operation_display = serializers.CharField(source="get_operation_display")
+
+    class Meta:
+        model = Credit
+        fields = ["id", "operation", "operation_display", "number", "remark", "order_number", "created_time"]

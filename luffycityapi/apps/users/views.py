@@ -1,0 +1,58 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from . import selectors, serializers, services
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=serializers.RegisterSerializer, responses={201: serializers.RegisterResponseSerializer})
+    def post(self, request):
+        data = serializers.RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(mobile=data.validated_data["mobile"], password=data.validated_data["password"])
+        refresh = RefreshToken.for_user(user)
+        return Response({"id": user.id, "mobile": user.mobile, "access": str(refresh.access_token),
+                         "refresh": str(refresh)}, status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    serializer_class = serializers.LoginSerializer
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+class RefreshView(TokenRefreshView):
+    authentication_classes = []
+
+
+class MeView(APIView):
+    @extend_schema(responses=serializers.MeSerializer)
+    def get(self, request):
+        return Response(serializers.MeSerializer(request.user).data)
+
+
+class MyCoursesView(generics.ListAPIView):
+    serializer_class = serializers.UserCourseSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.user_course_list(self.request.user.id)
+
+
+class MyCreditsView(generics.ListAPIView):
+    serializer_class = serializers.CreditSerializer
+
+    def get_queryset(self):
+        return selectors.credit_ledger(self.request.user.id)

@@ -1,0 +1,104 @@
+"""Domain errors with stable codes, and the one DRF exception handler that renders every error as
+{"errmsg": ..., "code": ...}. No traceback ever reaches a response."""
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import Http404
+from redis.exceptions import RedisError
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("luffycityapi.errors")
+
+
+class ShopError(Exception):
+    """A refusal the client can act on; `code` is stable and machine-readable."""
+
+    status_code = 400
+    default_code = "bad_request"
+    default_message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None, **extra):
+        self.message = message or self.default_message
+        self.code = code or self.default_code
+        if status:
+            self.status_code = status
+        self.extra = extra
+        super().__init__(self.message)
+
+
+class NotFound(ShopError):
+    status_code = 404
+    default_code = "not_found"
+    default_message = "资源不存在"
+
+
+class Conflict(ShopError):
+    status_code = 409
+    default_code = "conflict"
+    default_message = "状态冲突"
+
+
+class ServiceUnavailable(ShopError):
+    status_code = 503
+    default_code = "service_unavailable"
+    default_message = "服务暂不可用，请稍后再试"
+
+
+class GatewayError(ShopError):
+    """The payment gateway could not be reached or answered something we cannot trust."""
+
+    status_code = 502
+    default_code = "gateway_error"
+    default_message = "支付网关暂不可用，请稍后再试"
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            text = _first_message(value)
+            return text if key in ("non_field_errors", "detail") else f"{key}: {text}"
+        return "请求有误"
+    if isinstance(detail, (list, tuple)):
+        return _first_message(detail[0]) if detail else "请求有误"
+    return str(detail)
+
+
+def error_body(message: str, code: str, **extra) -> dict:
+    return {"errmsg": message, "code": code, **extra}
+
+
+def exception_handler(exc, context):
+    """Render every exception raised under DRF as {errmsg, code}; unknown ones are logged and become a 500."""
+    if isinstance(exc, ShopError):
+        set_rollback()
+        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+    if isinstance(exc, Http404):
+        return Response(error_body("资源不存在", "not_found"), status=404)
+    if isinstance(exc, PermissionDenied):
+        return Response(error_body("没有权限", "permission_denied"), status=403)
+    if isinstance(exc, drf.ValidationError):
+        return Response(error_body(_first_message(exc.detail), "invalid", fields=exc.detail), status=400)
+    if isinstance(exc, drf.ParseError):
+        return Response(error_body("请求体不是合法的 JSON", "malformed_request"), status=400)
+    if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
+        code = "token_invalid" if isinstance(exc, drf.AuthenticationFailed) else "not_authenticated"
+        return Response(error_body("请先登录" if code == "not_authenticated" else "登录已失效，请重新登录", code),
+                        status=401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    if isinstance(exc, drf.Throttled):
+        return Response(error_body(f"请求过于频繁，请 {exc.wait or 60:.0f} 秒后再试", "throttled"), status=429)
+    if isinstance(exc, drf.APIException):
+        return Response(error_body(_first_message(exc.detail), exc.default_code), status=exc.status_code)
+    if isinstance(exc, RedisError):
+        logger.error("redis unavailable: %s", exc)
+        set_rollback()
+        return Response(error_body("缓存服务暂不可用，请稍后再试", "redis_unavailable"), status=503)
+    if isinstance(exc, DatabaseError):
+        logger.exception("database error")
+        set_rollback()
+        return Response(error_body("数据库暂不可用，请稍后再试", "database_unavailable"), status=503)
+    logger.exception("unhandled error in %s", context.get("view"))
+    set_rollback()
+    return Response(error_body("服务器内部错误", "server_error"), status=500)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from luffycityapi.core import views as core_views
+
+api_patterns = [
+    path("health/", core_views.health, name="health"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[],
+                                                 authentication_classes=[]), name="docs"),
+    path("users/", include("luffycityapi.apps.users.urls")),
+    path("courses/", include("luffycityapi.apps.courses.urls")),
+    path("cart/", include("luffycityapi.apps.cart.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+if getattr(settings, "ALIPAY_SANDBOX", False):
+    urlpatterns.append(path("sandbox/alipay/", include("luffycityapi.apps.alipay_sandbox.urls")))
+
+# Anything else is the SPA (history mode). API-looking paths never fall through to it.
+urlpatterns.append(re_path(r"^(?!api/|admin/|static/|media/|sandbox/).*$", core_views.spa_index, name="spa"))
+
+handler404 = core_views.json_not_found
+handler500 = core_views.json_server_error
