@@ -1,0 +1,8 @@
+export * as usersApi from './users'
+export * as coursesApi from './courses'
+export * as cartApi from './cart'
+export * as couponApi from './coupon'
+export * as ordersApi from './orders'
+export * as paymentsApi from './payments'
+export { configureAuth, onApiEvent } from './http'
+export { errorMessage, errorCode, errorBody } from './errors'

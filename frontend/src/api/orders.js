@@ -1,0 +1,14 @@
+import http from './http'
+
+/** body: {pay_type, user_coupon_id (-1 = none), credit} */
+export const quoteOrder = (body) => http.post('/orders/quote/', body).then((r) => r.data)
+
+export const createOrder = (body) => http.post('/orders/', body).then((r) => r.data)
+
+export const fetchOrders = (params = {}) => http.get('/orders/', { params }).then((r) => r.data)
+
+export const fetchOrder = (orderNumber) =>
+  http.get(`/orders/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
+export const cancelOrder = (orderNumber) =>
+  http.post(`/orders/${encodeURIComponent(orderNumber)}/cancel/`).then((r) => r.data)

@@ -1,0 +1,18 @@
+import http from './http'
+
+/** {pay_type, get_pay_type_display, link} — link may be null when the order is already paid. */
+export const fetchAlipayLink = (orderNumber) =>
+  http.get(`/payments/alipay/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
+/**
+ * Relay the query string Alipay appended to the return URL, unchanged.
+ * @param {string} search location.search, including the leading "?"
+ */
+export const relayAlipayResult = (search) => {
+  const qs = search && !search.startsWith('?') ? `?${search}` : search || ''
+  return http.get(`/payments/alipay/result/${qs}`).then((r) => r.data)
+}
+
+/** {order_status, ...}; the server asks the gateway when the order is still unpaid. */
+export const queryAlipay = (orderNumber) =>
+  http.get(`/payments/alipay/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)

@@ -1,0 +1,15 @@
+import http from './http'
+
+export const login = (username, password) =>
+  http.post('/users/login/', { username, password }, { skipAuth: true, skipRefresh: true }).then((r) => r.data)
+
+export const register = (mobile, password, password2) =>
+  http
+    .post('/users/register/', { mobile, password, password2 }, { skipAuth: true, skipRefresh: true })
+    .then((r) => r.data)
+
+export const fetchMe = () => http.get('/users/me/').then((r) => r.data)
+
+export const fetchMyCourses = (params = {}) => http.get('/users/courses/', { params }).then((r) => r.data)
+
+export const fetchMyCredits = (params = {}) => http.get('/users/credits/', { params }).then((r) => r.data)

@@ -1,0 +1,56 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import ElementPlus, { ElMessage } from 'element-plus'
+import zhCn from 'element-plus/es/locale/lang/zh-cn'
+import 'element-plus/dist/index.css'
+import '@/styles/main.css'
+
+import App from './App.vue'
+import { createAppRouter } from './router'
+import { configureAuth, onApiEvent } from './api'
+import { useAuthStore } from './stores/auth'
+import { useCartStore } from './stores/cart'
+import { useCatalogStore } from './stores/catalog'
+
+const app = createApp(App)
+const pinia = createPinia()
+app.use(pinia)
+
+const auth = useAuthStore(pinia)
+
+// The api layer reads tokens through this getter; it never imports a store.
+configureAuth({
+  getAccessToken: () => auth.access,
+  getRefreshToken: () => auth.refresh,
+  setAccessToken: (token) => auth.setAccess(token),
+})
+
+const router = createAppRouter({ isLoggedIn: () => auth.isLoggedIn })
+
+// Refresh failed: the session is over. Go to login and come back afterwards.
+let expiredNotice = 0
+onApiEvent('auth-expired', () => {
+  const wasLoggedIn = auth.isLoggedIn
+  auth.logout()
+  useCartStore(pinia).reset()
+  useCatalogStore(pinia).clearMine()
+  const current = router.currentRoute.value
+  if (Date.now() - expiredNotice > 3000 && wasLoggedIn) {
+    expiredNotice = Date.now()
+    ElMessage.warning('登录已过期，请重新登录')
+  }
+  // Only pages that need a login move; a public page simply shows the logged-out header.
+  if (current.matched.some((r) => r.meta.auth)) {
+    router.replace({ path: '/login', query: { next: current.fullPath } })
+  }
+})
+
+app.use(router)
+app.use(ElementPlus, { locale: zhCn })
+
+if (auth.isLoggedIn) {
+  auth.loadMe().catch(() => {})
+  useCartStore(pinia).refreshCount()
+}
+
+app.mount('#app')

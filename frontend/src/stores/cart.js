@@ -1,0 +1,100 @@
+import { defineStore } from 'pinia'
+import { cartApi } from '@/api'
+import { effectivePrice, sumMoney } from '@/utils/money'
+import { listOf } from '@/utils/shape'
+
+const isSelected = (v) => v === true || v === 1 || v === '1' || v === 'true'
+
+export const useCartStore = defineStore('cart', {
+  state: () => ({
+    items: [], // [{id, name, price, discount, credit, selected}]
+    count: 0, // the header badge
+    loaded: false,
+    loading: false,
+  }),
+  getters: {
+    selectedItems: (s) => s.items.filter((i) => i.selected),
+    allSelected: (s) => s.items.length > 0 && s.items.every((i) => i.selected),
+    someSelected: (s) => s.items.some((i) => i.selected) && !s.items.every((i) => i.selected),
+    /** Display-only sum of the server's prices of the selected courses, in integer cents. */
+    selectedTotal() {
+      return sumMoney(this.selectedItems.map(effectivePrice))
+    },
+    selectedOriginalTotal() {
+      return sumMoney(this.selectedItems.map((i) => String(i.price)))
+    },
+  },
+  actions: {
+    async load() {
+      this.loading = true
+      try {
+        const data = await cartApi.fetchCart()
+        this.items = listOf(data, 'cart').map((i) => ({ ...i, selected: isSelected(i.selected) }))
+        this.count = this.items.length
+        this.loaded = true
+        return this.items
+      } finally {
+        this.loading = false
+      }
+    },
+    async add(courseId) {
+      const data = await cartApi.addToCart(courseId)
+      if (data && Number.isInteger(data.cart_total)) this.count = data.cart_total
+      else this.count += 1
+      this.loaded = false // the list is stale now
+      return data
+    },
+    async setSelected(courseId, selected) {
+      const item = this.items.find((i) => i.id === courseId)
+      const before = item ? item.selected : undefined
+      if (item) item.selected = selected // optimistic; rolled back on failure
+      try {
+        await cartApi.selectCourse(courseId, selected)
+      } catch (e) {
+        if (item) item.selected = before
+        throw e
+      }
+    },
+    async setAllSelected(selected) {
+      const before = this.items.map((i) => i.selected)
+      this.items.forEach((i) => (i.selected = selected))
+      try {
+        await cartApi.selectAll(selected)
+      } catch (e) {
+        this.items.forEach((i, k) => (i.selected = before[k]))
+        throw e
+      }
+    },
+    async remove(courseId) {
+      await cartApi.removeFromCart(courseId)
+      this.items = this.items.filter((i) => i.id !== courseId)
+      this.count = Math.max(0, this.count - 1)
+    },
+    /** Add (if not there yet) and make it the only selected course: the "buy now" path. */
+    async buyNow(courseId) {
+      try {
+        await this.add(courseId)
+      } catch (e) {
+        // Already in the cart is fine; anything else (bought, unknown) is not.
+        await this.load()
+        if (!this.items.some((i) => i.id === courseId)) throw e
+      }
+      await this.load()
+      await cartApi.selectAll(false)
+      await cartApi.selectCourse(courseId, true)
+      this.items.forEach((i) => (i.selected = i.id === courseId))
+    },
+    async refreshCount() {
+      try {
+        await this.load()
+      } catch {
+        /* the badge is best effort */
+      }
+    },
+    reset() {
+      this.items = []
+      this.count = 0
+      this.loaded = false
+    },
+  },
+})

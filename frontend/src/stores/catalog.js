@@ -1,0 +1,52 @@
+import { defineStore } from 'pinia'
+import { coursesApi, usersApi } from '@/api'
+import { listOf, countOf } from '@/utils/shape'
+
+export const useCatalogStore = defineStore('catalog', {
+  state: () => ({
+    courses: [],
+    count: 0,
+    page: 1,
+    pageSize: 10,
+    loadedAt: 0,
+    loading: false,
+    boughtIds: [], // ids of courses the logged-in user owns
+    myCourses: [],
+  }),
+  getters: {
+    isBought: (s) => (id) => s.boughtIds.includes(id),
+  },
+  actions: {
+    async load(page = 1) {
+      this.loading = true
+      try {
+        const data = await coursesApi.fetchCourses(page)
+        const list = listOf(data, 'courses')
+        this.courses = list
+        this.count = countOf(data, list)
+        this.page = page
+        // The page size is whatever the server used for page 1 with a next page.
+        if (data && data.next && list.length) this.pageSize = list.length
+        this.loadedAt = Date.now()
+        return list
+      } finally {
+        this.loading = false
+      }
+    },
+    async fetchCourse(id) {
+      return coursesApi.fetchCourse(id)
+    },
+    async loadMyCourses() {
+      const data = await usersApi.fetchMyCourses()
+      this.myCourses = listOf(data, 'courses', 'course_list')
+      this.boughtIds = this.myCourses
+        .map((x) => (x.course && typeof x.course === 'object' ? x.course.id : (x.course_id ?? x.course)))
+        .filter((id) => id !== undefined && id !== null)
+      return this.myCourses
+    },
+    clearMine() {
+      this.boughtIds = []
+      this.myCourses = []
+    },
+  },
+})

@@ -1,0 +1,161 @@
+import { defineStore } from 'pinia'
+import { cartApi, couponApi, ordersApi, paymentsApi, errorBody, errorCode } from '@/api'
+import { listOf } from '@/utils/shape'
+import { couponDisabled } from '@/utils/coupon'
+
+export const DISCOUNT_COUPON = 0
+export const DISCOUNT_CREDIT = 1
+export const QUOTE_DEBOUNCE_MS = 300
+
+/** Thrown by createOrder when the server says an unpaid order already exists. */
+export class UnpaidOrderExistsError extends Error {
+  constructor(orderNumber, message, cause) {
+    super(message || '您有一个未支付的订单')
+    this.name = 'UnpaidOrderExistsError'
+    this.orderNumber = orderNumber
+    this.cause = cause
+  }
+}
+
+let quoteTimer = null
+let quoteSeq = 0
+
+export const useCheckoutStore = defineStore('checkout', {
+  state: () => ({
+    courses: [], // the selected courses from GET /api/cart/order/
+    coupons: [], // usable coupons from GET /api/coupon/enable/
+    creditToMoney: null, // credits per yuan
+    hasCredit: 0, // the user's credit balance
+    discountType: DISCOUNT_COUPON, // coupon OR credits, like the seed
+    userCouponId: -1, // -1 = no coupon
+    credit: 0,
+    payType: 0, // 0 = Alipay
+    quote: null, // {total_price, discount_price, real_price, max_use_credit}
+    quoteError: '',
+    quoting: false,
+    loading: false,
+    submitting: false,
+  }),
+  getters: {
+    body: (s) => ({
+      pay_type: s.payType,
+      user_coupon_id: s.discountType === DISCOUNT_COUPON ? s.userCouponId : -1,
+      credit: s.discountType === DISCOUNT_CREDIT ? s.credit : 0,
+    }),
+    selectedCoupon: (s) => s.coupons.find((c) => c.user_coupon_id === s.userCouponId) || null,
+    /** The most credits this order may use: the quote's max, capped by the balance. */
+    maxCredit: (s) => {
+      const max = s.quote && Number.isInteger(s.quote.max_use_credit) ? s.quote.max_use_credit : null
+      if (max === null) return s.hasCredit || 0
+      return Math.max(0, Math.min(max, s.hasCredit || max))
+    },
+    canPay: (s) => s.courses.length > 0 && !!s.quote && !s.quoting && !s.quoteError && !s.submitting,
+  },
+  actions: {
+    async load() {
+      this.loading = true
+      try {
+        const [cartData, couponData] = await Promise.all([cartApi.fetchCartOrder(), couponApi.fetchEnableCoupons()])
+        this.courses = listOf(cartData, 'cart', 'course_list', 'courses')
+        this.coupons = listOf(couponData, 'coupon_list')
+        this.creditToMoney = couponData && couponData.credit_to_money !== undefined ? couponData.credit_to_money : null
+        this.hasCredit = (couponData && Number.isInteger(couponData.has_credit) && couponData.has_credit) || 0
+        // A coupon picked earlier that is gone (used, expired) is dropped.
+        if (this.userCouponId !== -1 && !this.coupons.some((c) => c.user_coupon_id === this.userCouponId)) {
+          this.userCouponId = -1
+        }
+      } finally {
+        this.loading = false
+      }
+      if (this.courses.length) await this.requestQuote()
+      return this.courses
+    },
+    setDiscountType(type) {
+      if (type === this.discountType) return
+      this.discountType = type
+      this.userCouponId = -1
+      this.credit = 0
+      this.scheduleQuote()
+    },
+    chooseCoupon(userCouponId) {
+      const id = userCouponId === null || userCouponId === undefined ? -1 : userCouponId
+      if (id !== -1) {
+        const c = this.coupons.find((x) => x.user_coupon_id === id)
+        if (!c || couponDisabled(c).disabled) return false
+      }
+      this.discountType = DISCOUNT_COUPON
+      this.credit = 0
+      this.userCouponId = id
+      this.scheduleQuote()
+      return true
+    },
+    setCredit(value) {
+      const n = Number.isInteger(value) ? value : Math.floor(Number(value) || 0)
+      this.discountType = DISCOUNT_CREDIT
+      this.userCouponId = -1
+      this.credit = Math.max(0, n)
+      this.scheduleQuote()
+    },
+    useMaxCredit() {
+      this.setCredit(this.maxCredit)
+    },
+    /** Debounced: every change asks the server again; only the newest answer is shown. */
+    scheduleQuote(delay = QUOTE_DEBOUNCE_MS) {
+      this.quoting = true
+      clearTimeout(quoteTimer)
+      quoteTimer = setTimeout(() => {
+        this.requestQuote().catch(() => {})
+      }, delay)
+    },
+    async requestQuote() {
+      clearTimeout(quoteTimer)
+      const seq = ++quoteSeq
+      this.quoting = true
+      try {
+        const quote = await ordersApi.quoteOrder(this.body)
+        if (seq !== quoteSeq) return null // a newer question is on its way
+        this.quote = quote
+        this.quoteError = ''
+        return quote
+      } catch (e) {
+        if (seq !== quoteSeq) return null
+        this.quote = null
+        this.quoteError = errorBody(e).errmsg || '无法计算订单金额'
+        throw e
+      } finally {
+        if (seq === quoteSeq) this.quoting = false
+      }
+    },
+    cancelPendingQuote() {
+      clearTimeout(quoteTimer)
+      quoteSeq++
+      this.quoting = false
+    },
+    /**
+     * POST /api/orders/. Resolves {id, order_number, order_timeout, total_price, real_price}.
+     * Rejects with UnpaidOrderExistsError when the server says code order_unpaid_exists.
+     */
+    async createOrder() {
+      this.submitting = true
+      try {
+        return await ordersApi.createOrder(this.body)
+      } catch (e) {
+        if (errorCode(e) === 'order_unpaid_exists') {
+          const body = errorBody(e)
+          throw new UnpaidOrderExistsError(body.order_number, body.errmsg, e)
+        }
+        throw e
+      } finally {
+        this.submitting = false
+      }
+    },
+    /** The gateway link; {link: null, order_status: 1} when nothing is left to pay. */
+    async payLink(orderNumber) {
+      return paymentsApi.fetchAlipayLink(orderNumber)
+    },
+    reset() {
+      this.cancelPendingQuote()
+      this.$reset()
+    },
+  },
+})
