@@ -13,6 +13,8 @@ api_patterns = [
     path("users/", include("luffycityapi.apps.users.urls")),
     path("courses/", include("luffycityapi.apps.courses.urls")),
     path("cart/", include("luffycityapi.apps.cart.urls")),
+    path("coupon/", include("luffycityapi.apps.coupon.urls")),
+    path("orders/", include("luffycityapi.apps.orders.urls")),
 ]
 
 urlpatterns = [

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "luffycityapi.apps.users",
     "luffycityapi.apps.courses",
     "luffycityapi.apps.cart",
+    "luffycityapi.apps.coupon",
+    "luffycityapi.apps.orders",
     "luffycityapi.apps.demo",
 ]
 
@@ -114,7 +116,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- i18n / time ---
@@ -176,6 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- the shop ---
 ORDER_TIMEOUT_SECONDS = env.int("ORDER_TIMEOUT_SECONDS", default=900)
 CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
+# Closes an unpaid order (cancel, expiry); payments installs one that asks the gateway first.
+ORDER_CLOSE_HANDLER = "luffycityapi.apps.orders.services.order_close_released"
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from luffycityapi.apps.coupon.models import Coupon, CouponLog
+from luffycityapi.apps.coupon.services import coupon_grant
 from luffycityapi.apps.courses.models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson
 from luffycityapi.apps.users.models import Credit, User
 from luffycityapi.apps.users.services import credit_change
@@ -66,12 +68,32 @@ class Command(BaseCommand):
                           remark="演示账户赠送积分")
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser(username="admin", mobile="13800000001", password="luffy-admin-2026")
-        for hook in SEED_HOOKS:
-            hook(student=student, now=now)
+        self._coupons(student, now)
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Course.objects.count()} courses; student {DEMO_MOBILE} / {DEMO_PASSWORD}; "
             f"admin admin / luffy-admin-2026"))
 
 
-# Later apps (coupons) add their demo rows here without this module knowing them.
-SEED_HOOKS = []
+    def _coupons(self, student, now):
+        """Coupons of both kinds; the demo student holds one of each (granted again once used up)."""
+        python = CourseCategory.objects.get(name="Python")
+        for name, kind, amount, rate, condition, category in COUPONS:
+            coupon, _ = Coupon.objects.get_or_create(name=name, defaults={
+                "discount": kind, "amount": Decimal(amount), "rate": Decimal(rate), "condition": Decimal(condition),
+                "scope": Coupon.Scope.CATEGORY if category else Coupon.Scope.ALL,
+                "category": python if category else None, "start_time": now - timedelta(days=1),
+                "end_time": now + timedelta(days=90), "total": 10000, "remaining": 10000, "per_user_limit": 1000})
+            if coupon.end_time < now + timedelta(days=1):
+                coupon.end_time = now + timedelta(days=90)
+                coupon.save(update_fields=["end_time"])
+            if not CouponLog.objects.filter(coupon=coupon, user=student, use_status=CouponLog.Status.UNUSED).exists():
+                coupon_grant(coupon_id=coupon.id, user_id=student.id)
+
+
+COUPONS = [
+    # name, kind, amount, rate, minimum spend, Python category only
+    ("满100减20", Coupon.Kind.AMOUNT, "20.00", "1.00", "100.00", False),
+    ("新人立减50元", Coupon.Kind.AMOUNT, "50.00", "1.00", "300.00", False),
+    ("全场八八折", Coupon.Kind.PERCENT, "0.00", "0.88", "0.00", False),
+    ("Python 课程九折", Coupon.Kind.PERCENT, "0.00", "0.90", "0.00", True),
+]

@@ -1,0 +1,84 @@
+"""Coupon writes. Callers hold the order's lock first (lock order: order → user → coupon log)."""
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from luffycityapi.core.errors import NotFound, ShopError
+
+from .models import Coupon, CouponLog
+from .pricing import CouponTerms
+
+
+def coupon_grant(*, coupon_id: int, user_id: int) -> CouponLog:
+    """Give a user one coupon, within the coupon's stock and per-user limit."""
+    with transaction.atomic():
+        coupon = Coupon.objects.select_for_update().get(pk=coupon_id)
+        if coupon.remaining < 1:
+            raise ShopError("优惠券已发完", code="coupon_out_of_stock")
+        if CouponLog.objects.filter(coupon=coupon, user_id=user_id).count() >= coupon.per_user_limit:
+            raise ShopError("已达到每人限领数量", code="coupon_limit_reached")
+        Coupon.objects.filter(pk=coupon_id).update(remaining=F("remaining") - 1)
+        return CouponLog.objects.create(coupon=coupon, user_id=user_id)
+
+
+def terms_of(coupon: Coupon) -> CouponTerms:
+    """The pricing view of a coupon (its scope's course ids are read once here)."""
+    # .all() uses a prefetch when the caller made one (coupon lists), else one query.
+    course_ids = frozenset(c.id for c in coupon.courses.all()) if coupon.scope == Coupon.Scope.COURSES else frozenset()
+    return CouponTerms(discount=coupon.discount, amount=coupon.amount, rate=coupon.rate, condition=coupon.condition,
+                       scope=coupon.scope, category_id=coupon.category_id, course_ids=course_ids)
+
+
+def check_usable(log: CouponLog, now) -> None:
+    """Refuse a user coupon that is used, reserved, expired, not yet valid or switched off."""
+    if log.use_status == CouponLog.Status.USED:
+        raise ShopError("优惠券已使用", code="coupon_used")
+    if log.use_status == CouponLog.Status.EXPIRED or log.coupon.end_time <= now:
+        raise ShopError("优惠券已过期", code="coupon_expired")
+    if log.coupon.start_time > now:
+        raise ShopError("优惠券尚未生效", code="coupon_not_started")
+    if not log.coupon.is_show:
+        raise ShopError("优惠券已停用", code="coupon_disabled")
+    if log.order_id is not None:
+        raise ShopError("优惠券已被其他未支付订单占用", code="coupon_reserved")
+
+
+def coupon_for_checkout(*, user_id: int, user_coupon_id: int, lock: bool) -> CouponLog:
+    """The user's own coupon, checked usable now; locked when `lock` (inside the order's transaction)."""
+    qs = CouponLog.objects.select_related("coupon")
+    if lock:
+        qs = qs.select_for_update()
+    log = qs.filter(pk=user_coupon_id, user_id=user_id).first()
+    if log is None:  # someone else's coupon looks exactly like a missing one
+        raise NotFound("优惠券不存在", code="coupon_not_found")
+    check_usable(log, timezone.now())
+    return log
+
+
+def coupon_reserve(*, log: CouponLog, order_id: int) -> None:
+    """Tie a locked, usable coupon to an unpaid order."""
+    updated = CouponLog.objects.filter(pk=log.pk, order__isnull=True, use_status=CouponLog.Status.UNUSED) \
+        .update(order_id=order_id)
+    if updated != 1:
+        raise ShopError("优惠券已被其他未支付订单占用", code="coupon_reserved")
+
+
+def coupon_release(*, order_id: int) -> int:
+    """Give back the coupon an unpaid order reserved (cancel / expiry)."""
+    logs = list(CouponLog.objects.select_for_update().filter(order_id=order_id, use_status=CouponLog.Status.UNUSED))
+    CouponLog.objects.filter(pk__in=[log.pk for log in logs]).update(order=None)
+    return len(logs)
+
+
+def coupon_consume(*, order_id: int) -> int:
+    """Mark the coupon an order reserved as used (payment)."""
+    return CouponLog.objects.filter(order_id=order_id, use_status=CouponLog.Status.UNUSED) \
+        .update(use_status=CouponLog.Status.USED, use_time=timezone.now())
+
+
+def coupon_restore_after_refund(*, order_id: int) -> int:
+    """A fully refunded order's coupon becomes usable again when still valid (the README's refund rule)."""
+    now = timezone.now()
+    return CouponLog.objects.filter(order_id=order_id, use_status=CouponLog.Status.USED,
+                                    coupon__end_time__gt=now).update(
+        use_status=CouponLog.Status.UNUSED, use_time=None, order=None)

@@ -1,0 +1,21 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from luffycityapi.apps.orders import selectors as order_selectors
+
+from . import selectors
+
+
+class EnableCouponsView(APIView):
+    """The user's coupons usable for the selected cart, with the discount each gives."""
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        lines = order_selectors.checkout_lines(request.user.id)
+        return Response({
+            "coupon_list": selectors.usable_coupons(user_id=request.user.id, lines=lines),
+            "credit_to_money": settings.CREDIT_TO_MONEY,
+            "has_credit": request.user.credit,
+        })

@@ -1,0 +1,51 @@
+from django.contrib import admin, messages
+
+from luffycityapi.core.errors import ShopError
+
+from . import services
+from .models import Order, OrderDetail
+
+MONEY_FIELDS = ["total_price", "discount_price", "real_price", "credit"]
+
+
+class OrderDetailInline(admin.TabularInline):
+    model = OrderDetail
+    extra = 0
+    can_delete = False
+    readonly_fields = ["course", "name", "price", "real_price", "discount_name"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["order_number", "user", "order_status", "real_price", "total_price", "credit", "pay_type",
+                    "created_time", "pay_time"]
+    list_filter = ["order_status", "pay_type", "created_time", "pay_time"]
+    search_fields = ["order_number", "user__mobile", "trade_no"]
+    date_hierarchy = "created_time"
+    list_select_related = ["user"]
+    inlines = [OrderDetailInline]
+    actions = ["cancel_unpaid"]
+    # Money and state change only through services (actions), never by editing fields.
+    readonly_fields = ["order_number", "user", "order_status", "pay_type", *MONEY_FIELDS, "expire_time",
+                       "pay_time", "trade_no", "created_time", "updated_time"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="取消所选的未支付订单（退还优惠券和积分）", permissions=["change"])
+    def cancel_unpaid(self, request, queryset):
+        done = 0
+        for order in queryset.filter(order_status=Order.Status.UNPAID):
+            try:
+                result = services.close_handler()(order.id, Order.Status.CANCELLED)
+            except ShopError as exc:
+                self.message_user(request, f"{order.order_number}: {exc.message}", messages.ERROR)
+                continue
+            done += result.order_status == Order.Status.CANCELLED
+        self.message_user(request, f"已取消 {done} 个订单", messages.SUCCESS)

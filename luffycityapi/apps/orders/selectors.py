@@ -1,0 +1,60 @@
+"""Order reads, always scoped to the owner: someone else's order is a 404."""
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from luffycityapi.apps.cart import selectors as cart_selectors
+from luffycityapi.apps.courses.pricing import active_discount
+from luffycityapi.apps.coupon.pricing import Line
+from luffycityapi.core.errors import NotFound
+
+from .models import Order, OrderDetail
+
+
+def lines_for_courses(courses, now) -> list[Line]:
+    """Pricing lines for courses (with prefetched discounts) at a moment."""
+    lines = []
+    for course in courses:
+        discount = active_discount(course, now)
+        lines.append(Line(course_id=course.id, name=course.name, price=course.price,
+                          real_price=discount.price if discount else course.price,
+                          discount_name=discount.name if discount else "", credit=course.credit,
+                          category_id=course.category_id))
+    return lines
+
+
+def checkout_lines(user_id: int, now=None) -> list[Line]:
+    """The selected cart courses as pricing lines."""
+    now = now or timezone.now()
+    return lines_for_courses([course for course, _ in cart_selectors.cart_lines(user_id, only_selected=True)], now)
+
+
+def _with_lines(qs):
+    return qs.prefetch_related(Prefetch("order_courses", queryset=OrderDetail.objects.select_related("course")))
+
+
+def order_list(*, user_id: int, status=None):
+    qs = Order.objects.filter(user_id=user_id)
+    if status is not None:
+        qs = qs.filter(order_status=status)
+    return _with_lines(qs).order_by("-created_time", "-id")
+
+
+def order_of_user(*, user_id: int, order_number: str) -> Order:
+    order = _with_lines(Order.objects.filter(user_id=user_id, order_number=order_number)).first()
+    if order is None:
+        raise NotFound("订单不存在", code="order_not_found")
+    return order
+
+
+def unpaid_order_with_courses(*, user_id: int, course_ids) -> Order | None:
+    """An unpaid order of the user that already contains one of the courses."""
+    return (Order.objects.filter(user_id=user_id, order_status=Order.Status.UNPAID,
+                                 order_courses__course_id__in=list(course_ids))
+            .order_by("-created_time").first())
+
+
+def overdue_unpaid_order_ids(now=None, limit: int = 500) -> list[int]:
+    """Unpaid orders past their deadline (for the expiry sweeper)."""
+    now = now or timezone.now()
+    return list(Order.objects.filter(order_status=Order.Status.UNPAID, expire_time__lte=now)
+                .order_by("expire_time").values_list("id", flat=True)[:limit])

@@ -1,0 +1,56 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from luffycityapi.core.money import money_str
+
+from .models import Order
+
+
+class CheckoutChoiceSerializer(serializers.Serializer):
+    pay_type = serializers.IntegerField(default=0, min_value=0, max_value=32767)
+    user_coupon_id = serializers.IntegerField(default=-1, min_value=-1, max_value=2**62)
+    credit = serializers.IntegerField(default=0, min_value=0, max_value=10**9)
+
+
+class QuoteSerializer(serializers.Serializer):
+    total_price = serializers.CharField()
+    discount_price = serializers.CharField()
+    real_price = serializers.CharField()
+    max_use_credit = serializers.IntegerField()
+    credit = serializers.IntegerField()
+
+    def to_representation(self, quote):
+        return {"total_price": money_str(quote.total_price), "discount_price": money_str(quote.discount_price),
+                "real_price": money_str(quote.real_price), "max_use_credit": quote.max_use_credit,
+                "credit": quote.credit}
+
+
+class OrderCreatedSerializer(serializers.ModelSerializer):
+    order_timeout = serializers.SerializerMethodField()
+    total_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    real_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        model = Order
+        fields = ["id", "order_number", "order_timeout", "total_price", "real_price", "order_status"]
+
+    def get_order_timeout(self, order) -> int:
+        """Seconds left to pay."""
+        return max(0, int((order.expire_time - timezone.now()).total_seconds()))
+
+
+class OrderSerializer(OrderCreatedSerializer):
+    get_order_status_display = serializers.CharField()
+    get_pay_type_display = serializers.CharField()
+    discount_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    courses = serializers.SerializerMethodField()
+
+    class Meta(OrderCreatedSerializer.Meta):
+        fields = OrderCreatedSerializer.Meta.fields + [
+            "name", "get_order_status_display", "pay_type", "get_pay_type_display", "discount_price", "credit",
+            "pay_time", "created_time", "expire_time", "trade_no", "courses"]
+
+    def get_courses(self, order) -> list[dict]:
+        return [{"id": line.course_id, "name": line.name, "cover": line.course.cover,
+                 "price": money_str(line.price), "real_price": money_str(line.real_price),
+                 "discount_name": line.discount_name} for line in order.order_courses.all()]

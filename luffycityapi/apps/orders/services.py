@@ -1,0 +1,213 @@
+"""Every order state change lives here: inside transaction.atomic(), after select_for_update() on the order row,
+checking the current status; re-applying a transition that already happened is a no-op.
+
+Lock order, everywhere: order → user → coupon log. Side effects (Celery tasks, cart cleanup in Redis, gateway
+calls) are registered with transaction.on_commit."""
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from luffycityapi.apps.cart import services as cart_services
+from luffycityapi.apps.coupon import services as coupon_services
+from luffycityapi.apps.coupon.pricing import Quote, quote
+from luffycityapi.apps.users import selectors as user_selectors
+from luffycityapi.apps.users import services as user_services
+from luffycityapi.apps.users.models import Credit, User
+from luffycityapi.core.errors import Conflict, NotFound, ShopError
+
+from . import selectors
+from .models import Order, OrderDetail
+from .numbers import next_order_number
+
+logger = logging.getLogger("luffycityapi.orders")
+
+
+@dataclass(frozen=True)
+class CheckoutChoice:
+    pay_type: int = Order.PayType.ALIPAY
+    user_coupon_id: int = -1
+    credit: int = 0
+
+    @property
+    def uses_coupon(self) -> bool:
+        return self.user_coupon_id not in (-1, 0, None)
+
+
+def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
+    """The server's price for the selected cart and this coupon/credit choice (nothing is reserved)."""
+    lines = selectors.checkout_lines(user_id)
+    terms = None
+    if choice.uses_coupon:
+        log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=False)
+        terms = coupon_services.terms_of(log.coupon)
+    balance = User.objects.values_list("credit", flat=True).get(pk=user_id)
+    return quote(lines, coupon=terms, credit=choice.credit, balance=balance,
+                 credit_to_money=settings.CREDIT_TO_MONEY)
+
+
+def _refuse_unbuyable(user_id: int, course_ids) -> None:
+    owned = user_selectors.owned_course_ids(user_id, course_ids)
+    if owned:
+        raise ShopError("所选课程中有已购买的课程", code="course_already_purchased", course_ids=sorted(owned))
+    unpaid = selectors.unpaid_order_with_courses(user_id=user_id, course_ids=course_ids)
+    if unpaid is not None:
+        raise ShopError("所选课程已在未支付的订单中，请继续支付该订单", code="order_unpaid_exists",
+                        order_number=unpaid.order_number)
+
+
+def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
+    """Create an order for the selected cart in one transaction: prices from the database, the coupon reserved
+    and the credits deducted under row locks; the cart is cleaned and the expiry task queued after commit."""
+    if choice.pay_type not in Order.PayType.values:
+        raise ShopError("不支持的支付方式", code="pay_type_invalid")
+    now = timezone.now()
+    lines = selectors.checkout_lines(user_id, now)
+    if not lines:
+        raise ShopError("请先在购物车中选择要购买的课程", code="cart_empty")
+    course_ids = [line.course_id for line in lines]
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                order = _create_locked(user_id, choice, lines, course_ids, now)
+            break
+        except IntegrityError:  # only the order number can collide; take a fresh one
+            if attempt == 2:
+                raise
+    transaction.on_commit(lambda: cart_services.cart_remove_ordered(user_id=user_id, course_ids=course_ids))
+    transaction.on_commit(lambda: schedule_expiry(order))
+    return order
+
+
+def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
+    user = User.objects.select_for_update().get(pk=user_id)
+    # Checked under the user's lock, so two checkouts of one cart at once cannot both pass.
+    _refuse_unbuyable(user_id, course_ids)
+    log = None
+    if choice.uses_coupon:
+        log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=True)
+    priced = quote(lines, coupon=coupon_services.terms_of(log.coupon) if log else None, credit=choice.credit,
+                   balance=user.credit, credit_to_money=settings.CREDIT_TO_MONEY)
+    order = Order.objects.create(
+        user_id=user_id, order_number=next_order_number(user_id), pay_type=choice.pay_type,
+        total_price=priced.total_price, discount_price=priced.discount_price, real_price=priced.real_price,
+        credit=priced.credit, expire_time=now + timedelta(seconds=settings.ORDER_TIMEOUT_SECONDS),
+        name=_order_title(lines))
+    OrderDetail.objects.bulk_create([
+        OrderDetail(order=order, course_id=line.course_id, name=line.name, price=line.price,
+                    real_price=line.real_price, discount_name=line.discount_name) for line in lines])
+    if log is not None:
+        coupon_services.coupon_reserve(log=log, order_id=order.id)
+    if priced.credit:
+        user_services.credit_change(user_id=user_id, number=-priced.credit, operation=Credit.Operation.SPEND,
+                                    remark=f"订单 {order.order_number} 抵扣", order_number=order.order_number)
+    return order
+
+
+def _order_title(lines) -> str:
+    title = "购买课程：" + "、".join(line.name for line in lines)
+    return title if len(title) <= 120 else title[:117] + "..."
+
+
+def schedule_expiry(order: Order) -> None:
+    """Queue the countdown task for the order's deadline (the beat sweeper backs it up)."""
+    from .tasks import order_expire_task
+
+    delay = max(0, (order.expire_time - timezone.now()).total_seconds())
+    try:
+        order_expire_task.apply_async(args=[order.id], countdown=delay)
+    except Exception:  # noqa: BLE001 - a broker hiccup must not fail a committed order; the sweeper expires it
+        logger.exception("could not queue the expiry of order %s; the sweeper will", order.order_number)
+
+
+def order_release(*, order_id: int, new_status: int) -> Order:
+    """Cancel or time out an unpaid order and give back its coupon and credits. Idempotent: an order that is
+    no longer unpaid is returned unchanged (the caller reads its status)."""
+    if new_status not in (Order.Status.CANCELLED, Order.Status.TIMEOUT):
+        raise ValueError(f"not a release status: {new_status}")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.order_status != Order.Status.UNPAID:
+            return order
+        order.order_status = new_status
+        order.save(update_fields=["order_status", "updated_time"])
+        if order.credit:
+            reason = "取消" if new_status == Order.Status.CANCELLED else "超时"
+            user_services.credit_change(user_id=order.user_id, number=order.credit,
+                                        operation=Credit.Operation.RETURN,
+                                        remark=f"订单 {order.order_number} {reason}，退还积分",
+                                        order_number=order.order_number)
+        coupon_services.coupon_release(order_id=order.id)
+    return order
+
+
+@dataclass(frozen=True)
+class PaidResult:
+    order: Order
+    newly_paid: bool
+
+
+class OrderNotPayable(Conflict):
+    """A payment arrived for an order that was cancelled or timed out (a late payment)."""
+
+    default_code = "order_not_payable"
+    default_message = "订单已取消或超时，不能再支付"
+
+
+def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResult:
+    """The one fulfilment path: the order becomes paid, its coupon is consumed, its credit hold becomes final
+    and the courses are granted. A duplicate is success (newly_paid=False), never an error."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.order_status in (Order.Status.PAID, Order.Status.REFUNDED):
+            return PaidResult(order, False)
+        if order.order_status != Order.Status.UNPAID:
+            raise OrderNotPayable(order_number=order.order_number)
+        order.order_status = Order.Status.PAID
+        order.pay_time = pay_time or timezone.now()
+        order.trade_no = trade_no or ""
+        order.save(update_fields=["order_status", "pay_time", "trade_no", "updated_time"])
+        coupon_services.coupon_consume(order_id=order.id)
+        course_ids = list(order.order_courses.values_list("course_id", flat=True))
+        user_services.user_courses_grant(user_id=order.user_id, course_ids=course_ids,
+                                         order_number=order.order_number)
+    return PaidResult(order, True)
+
+
+def close_handler():
+    """What closes an unpaid order (cancel or expiry). The payments app installs one that asks the gateway
+    first (settings.ORDER_CLOSE_HANDLER); without it, the order is simply released."""
+    return import_string(settings.ORDER_CLOSE_HANDLER)
+
+
+def order_close_released(order_id: int, new_status: int) -> Order:
+    """The default close handler: release without asking anybody."""
+    return order_release(order_id=order_id, new_status=new_status)
+
+
+def order_cancel(*, user_id: int, order_number: str) -> Order:
+    """A student cancels their unpaid order (idempotent: cancelling a cancelled order answers the same)."""
+    order = selectors.order_of_user(user_id=user_id, order_number=order_number)
+    if order.order_status == Order.Status.CANCELLED:
+        return order
+    if order.order_status != Order.Status.UNPAID:
+        raise ShopError(f"订单{order.get_order_status_display()}，不能取消", code="order_not_cancellable")
+    order = close_handler()(order.id, Order.Status.CANCELLED)
+    if order.order_status not in (Order.Status.CANCELLED,):
+        raise ShopError(f"订单{order.get_order_status_display()}，不能取消", code="order_not_cancellable",
+                        order_status=order.order_status)
+    return order
+
+
+def order_expire(order_id: int) -> Order | None:
+    """Time out an unpaid order at (or after) its deadline; a no-op for any other order."""
+    order = Order.objects.filter(pk=order_id).only("id", "order_status", "expire_time").first()
+    if order is None:
+        raise NotFound("订单不存在", code="order_not_found")
+    if order.order_status != Order.Status.UNPAID or order.expire_time > timezone.now():
+        return order
+    return close_handler()(order.id, Order.Status.TIMEOUT)
