@@ -1,14 +1,16 @@
 import re
 
 from django.contrib.auth import password_validation
-from rest_framework import serializers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from luffycityapi.core.errors import ShopError
 
 from .models import Credit, User, UserCourse
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII only: in Python, \d also matches full-width and Arabic-Indic digits, which are no phone number.
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -17,7 +19,7 @@ class RegisterSerializer(serializers.Serializer):
     password2 = serializers.CharField(max_length=128, write_only=True)
 
     def validate_mobile(self, value):
-        if not MOBILE_RE.match(value):
+        if not MOBILE_RE.fullmatch(value):
             raise serializers.ValidationError("手机号格式不正确")
         return value
 
@@ -26,15 +28,21 @@ class RegisterSerializer(serializers.Serializer):
             raise ShopError("两次输入的密码不一致", code="password_mismatch")
         try:
             password_validation.validate_password(attrs["password"])
-        except Exception as exc:  # django's ValidationError → our code
-            raise ShopError("；".join(getattr(exc, "messages", [str(exc)])), code="password_weak") from exc
+        except DjangoValidationError as exc:
+            raise ShopError("；".join(exc.messages), code="password_weak") from exc
         return attrs
 
 
 class LoginSerializer(TokenObtainPairSerializer):
     """username may be the username or the mobile number (see UsernameOrMobileBackend)."""
 
-    default_error_messages = {"no_active_account": "用户名或密码错误"}
+    def validate(self, attrs):
+        # simplejwt answers a wrong password with the same AuthenticationFailed as a bad token; the client must be
+        # able to tell "wrong credentials" (show a message) from "token expired" (refresh and retry).
+        try:
+            return super().validate(attrs)
+        except exceptions.AuthenticationFailed as exc:
+            raise ShopError("用户名或密码错误", code="invalid_credentials", status=401) from exc
 
 
 class RegisterResponseSerializer(serializers.Serializer):

@@ -1,0 +1,60 @@
+"""GET /api/users/courses/: the courses I bought, never anyone else's."""
+import pytest
+from api_asserts import assert_error
+from django.db import IntegrityError, transaction
+
+from luffycityapi.apps.users.models import UserCourse
+from luffycityapi.apps.users.services import user_courses_grant, user_courses_revoke
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/users/courses/"
+
+
+def test_lists_only_my_courses(make_user, client_for, make_course):
+    me, other = make_user(), make_user()
+    mine, theirs = make_course(name="我的课"), make_course(name="别人的课")
+    user_courses_grant(user_id=me.id, course_ids=[mine.id], order_number="LY-ME")
+    user_courses_grant(user_id=other.id, course_ids=[theirs.id], order_number="LY-OTHER")
+
+    response = client_for(me).get(URL)
+
+    assert response.status_code == 200
+    assert [row["course"] for row in response.json()] == [
+        {"id": mine.id, "name": "我的课", "cover": mine.cover, "brief": mine.brief}]
+    assert response.json()[0]["order_number"] == "LY-ME"
+
+
+def test_empty_when_nothing_bought(auth_client):
+    assert auth_client.get(URL).json() == []
+
+
+def test_granting_twice_keeps_one_row(user, make_course):
+    course = make_course()
+
+    assert user_courses_grant(user_id=user.id, course_ids=[course.id], order_number="LY1") == 1
+    assert user_courses_grant(user_id=user.id, course_ids=[course.id], order_number="LY2") == 0
+
+    assert list(UserCourse.objects.filter(user=user).values_list("order_number", flat=True)) == ["LY1"]
+
+
+def test_the_database_refuses_a_second_row_for_one_user_and_course(user, make_course):
+    course = make_course()
+    UserCourse.objects.create(user=user, course=course)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserCourse.objects.create(user=user, course=course)
+
+
+def test_revoke_takes_back_only_that_orders_courses(user, make_course, client_for):
+    first, second = make_course(), make_course()
+    user_courses_grant(user_id=user.id, course_ids=[first.id], order_number="LY1")
+    user_courses_grant(user_id=user.id, course_ids=[second.id], order_number="LY2")
+
+    assert user_courses_revoke(user_id=user.id, course_ids=[first.id, second.id], order_number="LY1") == 1
+
+    assert [row["course"]["id"] for row in client_for(user).get(URL).json()] == [second.id]
+
+
+def test_needs_a_token(api_client):
+    assert_error(api_client.get(URL), 401, "not_authenticated")
