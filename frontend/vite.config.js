@@ -37,6 +37,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/**/*.test.js'],
+    setupFiles: ['tests/setup.js'],
     globals: false,
     restoreMocks: true,
     server: { deps: { inline: ['element-plus'] } },

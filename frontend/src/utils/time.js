@@ -37,7 +37,8 @@ const firstOf = (obj, keys) => {
  */
 export function orderRemainingSeconds(order, now = Date.now(), loadedAt = now) {
   if (!order) return null
-  const remaining = firstOf(order, ['remaining', 'remaining_seconds', 'timeout_remaining', 'pay_timeout'])
+  // order_timeout is "seconds left to pay" as of when the order was fetched (create answer, list, detail).
+  const remaining = firstOf(order, ['order_timeout', 'remaining', 'remaining_seconds', 'timeout_remaining'])
   if (remaining !== undefined && /^\d+$/.test(String(remaining))) {
     return Math.max(0, Math.round((loadedAt + Number(remaining) * 1000 - now) / 1000))
   }
@@ -47,7 +48,7 @@ export function orderRemainingSeconds(order, now = Date.now(), loadedAt = now) {
     if (t !== null) return Math.max(0, Math.round((t - now) / 1000))
   }
   const created = firstOf(order, ['created_time', 'created_at', 'create_time', 'created'])
-  const timeout = firstOf(order, ['order_timeout', 'timeout'])
+  const timeout = firstOf(order, ['timeout'])
   if (created !== undefined && timeout !== undefined && /^\d+$/.test(String(timeout))) {
     const c = Date.parse(String(created).replace(' ', 'T'))
     if (!Number.isNaN(c)) return Math.max(0, Math.round((c + Number(timeout) * 1000 - now) / 1000))
