@@ -111,7 +111,8 @@ def make_course(db):
     def make(price="100.00", credit=0, **extra):
         n = next(counter)
         extra.setdefault("name", f"测试课程 {n}")
-        return Course.objects.create(price=Decimal(price), credit=credit, orders=n, **extra)
+        extra.setdefault("orders", n)  # creation order is display order unless a test says otherwise
+        return Course.objects.create(price=Decimal(price), credit=credit, **extra)
 
     return make
 

@@ -6,16 +6,9 @@ from luffycityapi.core.errors import NotFound, ShopError
 from . import store
 
 
-def _visible_course(course_id: int):
-    course = course_selectors.courses_by_ids([course_id]).get(course_id)
-    if course is None:
-        raise ShopError("课程不存在或已下架", code="course_unavailable")
-    return course
-
-
 def cart_add(*, user_id: int, course_id: int) -> int:
     """Add a visible course the user does not own yet; returns the cart's size."""
-    _visible_course(course_id)
+    course_selectors.course_for_sale(course_id)
     if user_selectors.owned_course_ids(user_id, [course_id]):
         raise ShopError("您已购买过该课程", code="course_already_purchased")
     return store.add(user_id, course_id)

@@ -1,7 +1,7 @@
 """Catalogue reads: shown, undeleted courses, with discounts prefetched so pricing does no queries."""
 from django.db.models import Prefetch
 
-from luffycityapi.core.errors import NotFound
+from luffycityapi.core.errors import NotFound, ShopError
 
 from .models import Course, CourseChapter, CourseDiscount
 
@@ -24,6 +24,19 @@ def course_detail(course_id) -> Course:
         return qs.get(pk=course_id)
     except (Course.DoesNotExist, ValueError, TypeError):
         raise NotFound("课程不存在", code="course_not_found") from None
+
+
+def course_for_sale(course_id: int) -> Course:
+    """A course a student may buy now, or a 400 saying why not: unknown, deleted and hidden each get their own
+    code so the SPA can tell "no such course" from "taken off the shelf"."""
+    course = _with_discounts(Course.objects.filter(pk=course_id)).first()
+    if course is None:
+        raise ShopError("课程不存在", code="course_not_found")
+    if course.is_deleted:
+        raise ShopError("课程已删除", code="course_deleted")
+    if not course.is_show:
+        raise ShopError("课程已下架", code="course_off_shelf")
+    return course
 
 
 def courses_by_ids(course_ids) -> dict[int, Course]:
