@@ -15,6 +15,7 @@ api_patterns = [
     path("cart/", include("luffycityapi.apps.cart.urls")),
     path("coupon/", include("luffycityapi.apps.coupon.urls")),
     path("orders/", include("luffycityapi.apps.orders.urls")),
+    path("payments/", include("luffycityapi.apps.payments.urls")),
 ]
 
 urlpatterns = [

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "luffycityapi.apps.cart",
     "luffycityapi.apps.coupon",
     "luffycityapi.apps.orders",
+    "luffycityapi.apps.payments",
     "luffycityapi.apps.demo",
 ]
 
@@ -118,6 +119,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": 60.0},
+    "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -181,7 +183,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ORDER_TIMEOUT_SECONDS = env.int("ORDER_TIMEOUT_SECONDS", default=900)
 CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
 # Closes an unpaid order (cancel, expiry); payments installs one that asks the gateway first.
-ORDER_CLOSE_HANDLER = "luffycityapi.apps.orders.services.order_close_released"
+ORDER_CLOSE_HANDLER = "luffycityapi.apps.payments.services.payment_close_order"
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -1,0 +1,223 @@
+"""Alipay, behind one module: the only place that imports python-alipay-sdk.
+
+Everything here reads settings at call time. Every failure of the gateway (unreachable, too slow, unsigned or
+badly signed answers, non-10000 codes where they mean failure) becomes one ProviderError with a stable code;
+nothing from urllib or the SDK escapes as a traceback."""
+import json
+import logging
+import socket
+import urllib.error
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from alipay import AliPay
+from alipay.exceptions import AliPayException, AliPayValidationError
+from alipay.utils import AliPayConfig
+from django.conf import settings
+
+from luffycityapi.core.errors import GatewayError
+from luffycityapi.core.keys import read_private_key_pem, read_public_key_pem
+from luffycityapi.core.money import money_str, parse_amount
+
+logger = logging.getLogger("luffycityapi.payments.alipay")
+BEIJING = ZoneInfo("Asia/Shanghai")
+PAID_STATUSES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
+
+
+class ProviderError(GatewayError):
+    """The gateway could not be asked, or its answer cannot be trusted. `retryable` when asking again later
+    may work (network, timeouts, 20000 system errors)."""
+
+    def __init__(self, message: str, *, code: str, status: int = 502, retryable: bool = True, raw=None):
+        super().__init__(message, code=code, status=status)
+        self.retryable = retryable
+        self.raw = raw
+
+
+@dataclass(frozen=True)
+class TradeState:
+    """What trade.query says about one out_trade_no."""
+
+    exists: bool
+    status: str = ""              # WAIT_BUYER_PAY / TRADE_SUCCESS / TRADE_FINISHED / TRADE_CLOSED
+    trade_no: str = ""
+    total_amount: Decimal | None = None
+    pay_time: datetime | None = None
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def paid(self) -> bool:
+        return self.status in PAID_STATUSES
+
+
+@dataclass(frozen=True)
+class RefundAnswer:
+    fund_change: bool
+    refund_fee: Decimal | None
+    raw: dict
+
+
+@dataclass(frozen=True)
+class RefundQueryAnswer:
+    found: bool
+    refund_amount: Decimal | None
+    raw: dict
+
+
+@lru_cache(maxsize=4)
+def _client(app_id, private_key_file, public_key_file, sign_type, timeout, gateway, notify_url) -> AliPay:
+    client = AliPay(
+        appid=app_id,
+        app_notify_url=notify_url,
+        app_private_key_string=read_private_key_pem(private_key_file),
+        alipay_public_key_string=read_public_key_pem(public_key_file),
+        sign_type=sign_type,
+        config=AliPayConfig(timeout=timeout),
+    )
+    # The SDK has no option for its gateway; this is the one place that sets it (no "?" allowed: it appends one).
+    client._gateway = gateway
+    return client
+
+
+def client() -> AliPay:
+    """The SDK client for the current settings (cached while they stay the same)."""
+    return _client(settings.ALIPAY_APP_ID, settings.ALIPAY_APP_PRIVATE_KEY_FILE, settings.ALIPAY_PUBLIC_KEY_FILE,
+                   settings.ALIPAY_SIGN_TYPE, settings.ALIPAY_TIMEOUT_SECONDS, settings.ALIPAY_GATEWAY.split("?")[0],
+                   settings.ALIPAY_NOTIFY_URL)
+
+
+def check_keys() -> None:
+    """Load both configured keys now, so a missing or garbled key stops the start, not the first payment."""
+    read_private_key_pem(settings.ALIPAY_APP_PRIVATE_KEY_FILE)
+    read_public_key_pem(settings.ALIPAY_PUBLIC_KEY_FILE)
+
+
+def beijing_time(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_beijing_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+    except ValueError:
+        return None
+
+
+def page_pay_url(*, out_trade_no: str, total_amount: Decimal, subject: str, time_expire: datetime) -> str:
+    """The full gateway URL that opens Alipay's cashier for this order (alipay.trade.page.pay)."""
+    order_string = client().client_api(
+        "alipay.trade.page.pay",
+        biz_content={
+            "out_trade_no": out_trade_no,
+            "total_amount": money_str(total_amount),  # a "%.2f" string: the SDK cannot serialise Decimal
+            "subject": subject[:256],
+            "product_code": "FAST_INSTANT_TRADE_PAY",
+            "time_expire": beijing_time(time_expire),
+        },
+        return_url=settings.ALIPAY_RETURN_URL,
+        notify_url=settings.ALIPAY_NOTIFY_URL,
+    )
+    return f"{settings.ALIPAY_GATEWAY.split('?')[0]}?{order_string}"
+
+
+def verify(params: dict) -> bool:
+    """Check a return/notify's RSA2 signature, on a copy: `sign` and `sign_type` are not signed, and neither are
+    empty values (Alipay drops them; the SDK would not). Anything malformed is simply unverified."""
+    if not isinstance(params, dict):
+        return False
+    signature = params.get("sign")
+    if not isinstance(signature, str) or not signature:
+        return False
+    if params.get("sign_type", settings.ALIPAY_SIGN_TYPE) != settings.ALIPAY_SIGN_TYPE:
+        return False
+    data = {k: v for k, v in params.items() if k not in ("sign", "sign_type") and v not in ("", None)}
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        return False
+    try:
+        return bool(client().verify(data, signature))
+    except (AliPayException, ValueError, TypeError, IndexError):
+        return False
+
+
+def _call(method: str, **biz) -> dict:
+    """One signed server call; returns the verified `*_response` node or raises ProviderError."""
+    api = client()
+    try:
+        return api.server_api(method, biz_content={k: v for k, v in biz.items() if v is not None})
+    except AliPayValidationError as exc:
+        raise ProviderError("支付网关应答签名无效", code="gateway_bad_signature") from exc
+    except AliPayException as exc:
+        raise ProviderError(f"支付网关拒绝请求：{_short(exc.message)}", code="gateway_rejected",
+                            retryable=False, raw=_short(exc.message)) from exc
+    except (socket.timeout, TimeoutError) as exc:
+        raise ProviderError("支付网关响应超时", code="gateway_timeout", status=503) from exc
+    except urllib.error.HTTPError as exc:
+        raise ProviderError(f"支付网关返回 HTTP {exc.code}", code="gateway_http_error", status=503) from exc
+    except (urllib.error.URLError, ConnectionError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            raise ProviderError("支付网关响应超时", code="gateway_timeout", status=503) from exc
+        raise ProviderError("无法连接支付网关", code="gateway_unreachable", status=503) from exc
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:  # not JSON / not Alipay-shaped
+        raise ProviderError("支付网关应答格式无效", code="gateway_bad_response") from exc
+
+
+def _short(text, limit=500) -> str:
+    text = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False, default=str)
+    return text[:limit]
+
+
+def _business_error(node: dict, method: str) -> ProviderError:
+    code, sub_code = node.get("code", ""), node.get("sub_code", "")
+    retryable = code == "20000" or sub_code in ("ACQ.SYSTEM_ERROR", "aop.unknow-error", "isp.unknow-error")
+    return ProviderError(f"支付网关错误 {method}: {sub_code or code} {node.get('sub_msg', '')}".strip(),
+                         code="gateway_error", status=503 if retryable else 502, retryable=retryable, raw=node)
+
+
+def query(out_trade_no: str) -> TradeState:
+    """alipay.trade.query: the trade's status; a trade the buyer never opened does not exist yet."""
+    node = _call("alipay.trade.query", out_trade_no=out_trade_no)
+    if node.get("code") == "10000":
+        return TradeState(exists=True, status=node.get("trade_status", ""), trade_no=node.get("trade_no", ""),
+                          total_amount=parse_amount(node.get("total_amount")),
+                          pay_time=parse_beijing_time(node.get("send_pay_date")), raw=node)
+    if node.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+        return TradeState(exists=False, raw=node)
+    raise _business_error(node, "alipay.trade.query")
+
+
+def close(out_trade_no: str) -> str:
+    """alipay.trade.close: "closed", "not_exist" (never opened: nothing to close) or "already_paid"."""
+    node = _call("alipay.trade.close", out_trade_no=out_trade_no)
+    if node.get("code") == "10000":
+        return "closed"
+    if node.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+        return "not_exist"
+    if node.get("sub_code") in ("ACQ.TRADE_STATUS_ERROR", "ACQ.TRADE_HAS_SUCCESS"):
+        return "already_paid"
+    raise _business_error(node, "alipay.trade.close")
+
+
+def refund(*, out_trade_no: str, amount: Decimal, out_request_no: str, reason: str = "") -> RefundAnswer:
+    """alipay.trade.refund with an idempotency key; money moved only when fund_change is "Y"."""
+    node = _call("alipay.trade.refund", out_trade_no=out_trade_no, refund_amount=money_str(amount),
+                 out_request_no=out_request_no, refund_reason=reason[:256] or None)
+    if node.get("code") == "10000":
+        return RefundAnswer(fund_change=node.get("fund_change") == "Y",
+                            refund_fee=parse_amount(node.get("refund_fee")), raw=node)
+    raise _business_error(node, "alipay.trade.refund")
+
+
+def refund_query(*, out_trade_no: str, out_request_no: str) -> RefundQueryAnswer:
+    """alipay.trade.fastpay.refund.query: a refund exists only when the answer carries its amount."""
+    node = _call("alipay.trade.fastpay.refund.query", out_trade_no=out_trade_no, out_request_no=out_request_no)
+    if node.get("code") == "10000":
+        amount = parse_amount(node.get("refund_amount"))
+        found = amount is not None and node.get("refund_status", "REFUND_SUCCESS") == "REFUND_SUCCESS"
+        return RefundQueryAnswer(found=found, refund_amount=amount, raw=node)
+    raise _business_error(node, "alipay.trade.fastpay.refund.query")

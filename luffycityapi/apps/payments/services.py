@@ -1,0 +1,298 @@
+"""The payment service: link, return relay, notify, query, close and refunds. Every path that learns of a
+payment ends in orders.services.order_mark_paid (one locked, idempotent fulfilment). Gateway calls are never
+made inside a database transaction, and every inbound message and outbound call is recorded first."""
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from luffycityapi.apps.orders import selectors as order_selectors
+from luffycityapi.apps.orders import services as order_services
+from luffycityapi.apps.orders.models import Order
+from luffycityapi.core.errors import ShopError
+from luffycityapi.core.money import parse_amount
+
+from .models import PaymentEvent, PaymentIssue, Refund
+from .providers import alipay as provider
+from .providers.alipay import ProviderError, TradeState
+
+logger = logging.getLogger("luffycityapi.payments")
+Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
+
+
+# --- the event log -------------------------------------------------------------------------------------------
+
+def _record(kind, direction, *, order_number="", params=None, trade_no="", verified=None, verdict="") -> PaymentEvent:
+    return PaymentEvent.objects.create(kind=kind, direction=direction, order_number=(order_number or "")[:64],
+                                       params=_jsonable(params or {}), trade_no=(trade_no or "")[:64],
+                                       verified=verified, verdict=verdict)
+
+
+def _finish(event: PaymentEvent, outcome: str, *, response=None, verified=None, verdict=None) -> None:
+    event.outcome = outcome[:255]
+    fields = ["outcome"]
+    if response is not None:
+        event.response, fields = _jsonable(response), fields + ["response"]
+    if verified is not None:
+        event.verified, fields = verified, fields + ["verified"]
+    if verdict is not None:
+        event.verdict, fields = verdict[:64], fields + ["verdict"]
+    event.save(update_fields=fields)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k)[:200]: _jsonable(v) for k, v in list(value.items())[:200]}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value[:50]]
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value[:4000] if isinstance(value, str) else value
+    return str(value)[:4000]
+
+
+def _ask(kind, order_number: str, call, **params):
+    """Make one outbound gateway call, recorded before and after."""
+    event = _record(kind, Direction.OUTBOUND, order_number=order_number, params=params)
+    try:
+        answer = call(**params)
+    except ProviderError as exc:
+        _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
+        raise
+    raw = getattr(answer, "raw", None)
+    _finish(event, "ok" if raw is None else str(raw.get("trade_status") or raw.get("code") or "ok"),
+            response=raw if raw is not None else {"result": str(answer)})
+    return answer
+
+
+# --- applying what the gateway says ----------------------------------------------------------------------------
+
+def _apply_trade(order: Order, trade: TradeState) -> str:
+    """Act on a verified paid trade for an order: fulfil it, or (paid after close) record and refund it."""
+    if trade.total_amount != order.real_price:
+        _quarantine_amount(order, trade.trade_no, trade.total_amount)
+        return "amount_mismatch"
+    try:
+        result = order_services.order_mark_paid(order_id=order.id, trade_no=trade.trade_no, pay_time=trade.pay_time)
+    except order_services.OrderNotPayable:
+        _late_payment(order, trade.trade_no, trade.total_amount)
+        return "late_payment"
+    return "fulfilled" if result.newly_paid else "duplicate"
+
+
+def _settle_with_gateway(order: Order) -> Order:
+    """Ask trade.query about an unpaid order and fulfil it when Alipay says it is paid."""
+    trade = _ask(Kind.QUERY, order.order_number, provider.query, out_trade_no=order.order_number)
+    if trade.paid:
+        _apply_trade(order, trade)
+    return Order.objects.get(pk=order.pk)
+
+
+def _quarantine_amount(order: Order, trade_no: str, amount) -> None:
+    try:
+        PaymentIssue.objects.get_or_create(trade_no=trade_no or order.order_number,
+                                           kind=PaymentIssue.Kind.AMOUNT_MISMATCH,
+                                           defaults={"order": order, "amount": amount})
+    except IntegrityError:  # the same mismatch recorded by a concurrent delivery
+        pass
+
+
+def _late_payment(order: Order, trade_no: str, amount: Decimal) -> None:
+    """A payment for an order already cancelled or timed out: flag the order and refund the money."""
+    with transaction.atomic():
+        refund, _ = Refund.objects.get_or_create(
+            out_request_no=f"L{order.order_number}",
+            defaults={"order": order, "amount": amount, "reason": Refund.Reason.LATE_PAYMENT,
+                      "remark": f"交易 {trade_no} 在订单关闭后支付"})
+        issue, created = PaymentIssue.objects.get_or_create(
+            trade_no=trade_no, kind=PaymentIssue.Kind.LATE_PAYMENT,
+            defaults={"order": order, "amount": amount, "refund": refund, "status": PaymentIssue.Status.REFUNDING})
+        if created:
+            logger.warning("late payment %s for %s order %s: refunding", trade_no,
+                           order.get_order_status_display(), order.order_number)
+    transaction.on_commit(lambda: _queue_refund(refund.id))
+
+
+def _queue_refund(refund_id: int) -> None:
+    from .tasks import refund_execute_task
+
+    try:
+        refund_execute_task.delay(refund_id)
+    except Exception:  # noqa: BLE001 - the broker being down must not lose the refund: the beat job retries it
+        logger.exception("could not queue refund %s; the retry job will run it", refund_id)
+
+
+# --- the endpoints' services ---------------------------------------------------------------------------------
+
+def payment_link(*, user_id: int, order_number: str) -> dict:
+    """The Alipay cashier link for the user's unpaid, unexpired order; a 0.00 order is fulfilled at once."""
+    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
+    if order.order_status == Order.Status.PAID:
+        raise ShopError("订单已支付，请勿重复支付", code="order_already_paid")
+    if order.order_status != Order.Status.UNPAID:
+        raise ShopError(f"订单{order.get_order_status_display()}，不能支付", code="order_not_payable")
+    if order.expire_time <= timezone.now():
+        raise ShopError("订单已超时，请重新下单", code="order_expired")
+    if order.real_price == 0:
+        event = _record(Kind.FREE, Direction.OUTBOUND, order_number=order.order_number)
+        order_services.order_mark_paid(order_id=order.id, trade_no="")
+        _finish(event, "fulfilled")
+        return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": None,
+                "order_status": Order.Status.PAID}
+    link = provider.page_pay_url(out_trade_no=order.order_number, total_amount=order.real_price,
+                                 subject=order.name, time_expire=order.expire_time)
+    _finish(_record(Kind.LINK, Direction.OUTBOUND, order_number=order.order_number,
+                    params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time)}), "ok")
+    return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": link,
+            "order_status": order.order_status}
+
+
+def _check_alipay_message(params: dict) -> tuple[str, Order | None]:
+    """Verify a return/notify: signature, app_id, seller_id (when configured), the order exists.
+    Returns (verdict, order); verdict "ok" when all hold."""
+    if not provider.verify(params):
+        return "bad_signature", None
+    if params.get("app_id") != settings.ALIPAY_APP_ID:
+        return "wrong_app_id", None
+    if settings.ALIPAY_SELLER_ID and params.get("seller_id") != settings.ALIPAY_SELLER_ID:
+        return "wrong_seller_id", None
+    order = Order.objects.filter(order_number=params.get("out_trade_no") or "").first()
+    if order is None:
+        return "unknown_order", None
+    return "ok", order
+
+
+def payment_notify(params: dict, *, malformed: str = "") -> str:
+    """Handle Alipay's asynchronous notification; answers "success" only once its effect is committed, "fail"
+    for anything unverifiable (with nothing changed)."""
+    event = _record(Kind.NOTIFY, Direction.INBOUND, order_number=str(params.get("out_trade_no", "")),
+                    trade_no=str(params.get("trade_no", "")), params=params)
+    if malformed:
+        _finish(event, "rejected", verified=False, verdict=malformed)
+        return "fail"
+    verdict, order = _check_alipay_message(params)
+    if verdict != "ok":
+        _finish(event, "rejected", verified=verdict != "bad_signature", verdict=verdict)
+        return "fail"
+    amount = parse_amount(params.get("total_amount"))
+    status = params.get("trade_status", "")
+    if status not in provider.PAID_STATUSES:
+        # WAIT_BUYER_PAY / TRADE_CLOSED carry no money: acknowledged, nothing changes.
+        _finish(event, f"ignored: {status or 'no trade_status'}", verified=True, verdict="ok")
+        return "success"
+    if params.get("refund_fee") or params.get("out_biz_no"):
+        _finish(event, "ignored: refund notification", verified=True, verdict="ok")
+        return "success"
+    trade = TradeState(exists=True, status=status, trade_no=params.get("trade_no", ""), total_amount=amount,
+                       pay_time=provider.parse_beijing_time(params.get("gmt_payment")), raw=params)
+    try:
+        outcome = _apply_trade(order, trade)
+    except DatabaseError:
+        logger.exception("notify for %s rolled back; Alipay will retry", order.order_number)
+        _safe_finish(event, "error: database", verified=True, verdict="ok")
+        return "fail"
+    if outcome == "amount_mismatch":
+        _finish(event, "rejected: quarantined", verified=True, verdict="amount_mismatch")
+        return "fail"
+    _finish(event, outcome, verified=True, verdict="ok")
+    return "success"
+
+
+def _safe_finish(event, outcome, **kwargs) -> None:
+    try:
+        _finish(event, outcome, **kwargs)
+    except DatabaseError:
+        logger.warning("could not record the outcome of payment event %s", event.pk)
+
+
+def payment_return(*, user_id: int, params: dict) -> Order:
+    """The return relay: verify the signed parameters, then confirm with trade.query (never fulfil on the
+    return alone). Returns the order, paid when Alipay confirms it."""
+    event = _record(Kind.RETURN, Direction.INBOUND, order_number=str(params.get("out_trade_no", "")),
+                    trade_no=str(params.get("trade_no", "")), params=params)
+    verdict, order = _check_alipay_message(params)
+    if verdict != "ok" or order.user_id != user_id:
+        _finish(event, "rejected", verified=verdict != "bad_signature", verdict=verdict if verdict != "ok" else "not_owner")
+        if verdict == "bad_signature":
+            raise ShopError("支付结果签名无效", code="return_signature_invalid")
+        raise ShopError("支付结果无效或订单不存在", code="return_invalid", status=404 if verdict in ("unknown_order", "ok") else 400)
+    if order.order_status == Order.Status.UNPAID:
+        order = _settle_with_gateway(order)
+    _finish(event, f"order_status={order.order_status}", verified=True, verdict="ok")
+    if order.order_status == Order.Status.PAID:
+        return order
+    if order.order_status == Order.Status.UNPAID:
+        raise ShopError("支付宝尚未确认这笔支付，请稍后刷新", code="payment_pending")
+    raise ShopError(f"订单{order.get_order_status_display()}，到账款项将原路退回", code="order_closed",
+                    order_status=order.order_status)
+
+
+def payment_query(*, user_id: int, order_number: str) -> Order:
+    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid)."""
+    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
+    if order.order_status == Order.Status.UNPAID:
+        _settle_with_gateway(order)
+        order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
+    return order
+
+
+def payment_close_order(order_id: int, new_status: int) -> Order:
+    """The ORDER_CLOSE_HANDLER (cancel and expiry): trade.query first; if paid, fulfil; else trade.close, and
+    only then release coupon and credits. A gateway failure leaves the order unchanged (the sweeper retries)."""
+    order = Order.objects.get(pk=order_id)
+    if order.order_status != Order.Status.UNPAID:
+        return order
+    if not PaymentEvent.objects.filter(order_number=order.order_number, kind=Kind.LINK).exists():
+        # No cashier link was ever issued, so Alipay cannot know this trade: nothing to ask or close.
+        return order_services.order_release(order_id=order.id, new_status=new_status)
+    order = _settle_with_gateway(order)
+    if order.order_status != Order.Status.UNPAID:
+        return order
+    outcome = _ask(Kind.CLOSE, order.order_number, provider.close, out_trade_no=order.order_number)
+    if outcome == "already_paid":  # paid between our query and the close
+        order = _settle_with_gateway(order)
+        if order.order_status != Order.Status.UNPAID:
+            return order
+    return order_services.order_release(order_id=order.id, new_status=new_status)
+
+
+def refund_execute(refund_id: int) -> Refund:
+    """Carry out a stored refund (idempotent by its out_request_no). It succeeds only when fund_change is "Y"
+    or a refund query confirms it; a retryable gateway failure leaves it pending for the retry job."""
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
+    number = refund.order.order_number
+    try:
+        answer = _ask(Kind.REFUND, number, provider.refund, out_trade_no=number, amount=refund.amount,
+                      out_request_no=refund.out_request_no, reason=refund.get_reason_display())
+        confirmed, gateway_answer = answer.fund_change, answer.raw
+        if not confirmed:
+            found = _ask(Kind.REFUND_QUERY, number, provider.refund_query, out_trade_no=number,
+                         out_request_no=refund.out_request_no)
+            confirmed, gateway_answer = found.found, found.raw
+    except ProviderError as exc:
+        if exc.retryable:
+            return refund
+        return _refund_settled(refund, Refund.Status.FAILED, failure=exc.message, answer=exc.raw)
+    return _refund_settled(refund, Refund.Status.SUCCEEDED if confirmed else Refund.Status.PENDING,
+                           answer=gateway_answer)
+
+
+def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=None) -> Refund:
+    from .refund_effects import apply_refund_outcome
+
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        if locked.status != Refund.Status.PENDING:
+            return locked
+        locked.status, locked.failure, locked.gateway_answer = status, failure[:255], _jsonable(answer)
+        locked.save(update_fields=["status", "failure", "gateway_answer", "updated_time"])
+        apply_refund_outcome(locked)
+    return locked
+
+
+def pending_refund_ids(limit: int = 100) -> list[int]:
+    return list(Refund.objects.filter(status=Refund.Status.PENDING).order_by("id").values_list("id", flat=True)[:limit])
