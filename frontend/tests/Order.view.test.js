@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mount, flushPromises } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { createMemoryHistory } from 'vue-router'
+import ElementPlus, { ElMessageBox } from 'element-plus'
+
+vi.mock('@/api/cart', () => ({ fetchCartOrder: vi.fn(), fetchCart: vi.fn() }))
+vi.mock('@/api/coupon', () => ({ fetchEnableCoupons: vi.fn() }))
+vi.mock('@/api/orders', () => ({ quoteOrder: vi.fn(), createOrder: vi.fn(), fetchOrder: vi.fn() }))
+vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn(), queryAlipay: vi.fn() }))
+import * as cartApi from '@/api/cart'
+import * as couponApi from '@/api/coupon'
+import * as ordersApi from '@/api/orders'
+import * as paymentsApi from '@/api/payments'
+import { createAppRouter } from '@/router'
+import Order from '@/views/Order.vue'
+
+let pinia, router, openSpy
+async function mountOrder() {
+  router = createAppRouter({ isLoggedIn: () => true, history: createMemoryHistory() })
+  router.push('/order')
+  await router.isReady()
+  const w = mount(Order, { global: { plugins: [pinia, router, ElementPlus] }, attachTo: document.body })
+  await flushPromises()
+  return w
+}
+
+beforeEach(() => {
+  vi.resetAllMocks()
+  pinia = createPinia()
+  setActivePinia(pinia)
+  cartApi.fetchCartOrder.mockResolvedValue({
+    cart: [
+      { id: 1, name: 'Django 入门', price: '100.00', discount: {}, credit: 0 },
+      { id: 2, name: 'Vue 实战', price: '200.00', discount: { type: '限时', price: '150.00', expire: 3600 }, credit: 50 },
+    ],
+  })
+  cartApi.fetchCart.mockResolvedValue({ cart: [] })
+  couponApi.fetchEnableCoupons.mockResolvedValue({
+    coupon_list: [{ user_coupon_id: 7, name: '满200减30', discount: 1, sale: '-30.00', condition: '200.00', deduction: '30.00' }],
+    credit_to_money: 10,
+    has_credit: 1000,
+  })
+  ordersApi.quoteOrder.mockImplementation(async (body) =>
+    body.user_coupon_id === 7
+      ? { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50 }
+      : { total_price: '300.00', discount_price: '50.00', real_price: '250.00', max_use_credit: 50 },
+  )
+  paymentsApi.queryAlipay.mockResolvedValue({ order_status: 0 })
+  openSpy = vi.spyOn(window, 'open').mockReturnValue({ opener: {} })
+})
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+describe('Order (checkout) page', () => {
+  it('lists the selected courses and shows the server quote verbatim', async () => {
+    const w = await mountOrder()
+    expect(w.findAll('[data-testid=order-course-row]')).toHaveLength(2)
+    expect(w.get('[data-testid=quote-total]').text()).toBe('¥300.00')
+    expect(w.get('[data-testid=quote-real]').text()).toBe('¥250.00')
+    w.unmount()
+  })
+
+  it('choosing a coupon re-asks the quote and shows its answer', async () => {
+    vi.useFakeTimers()
+    const w = await mountOrder()
+    await w.get('[data-testid=coupon-option]').trigger('click')
+    await vi.advanceTimersByTimeAsync(400)
+    await flushPromises()
+    expect(ordersApi.quoteOrder).toHaveBeenLastCalledWith({ pay_type: 0, user_coupon_id: 7, credit: 0 })
+    expect(w.get('[data-testid=quote-real]').text()).toBe('¥220.00')
+    expect(w.get('[data-testid=quote-discount]').text()).toBe('-¥80.00')
+    w.unmount()
+    vi.useRealTimers()
+  })
+
+  it('"使用最多积分" uses max_use_credit from the quote', async () => {
+    vi.useFakeTimers()
+    const w = await mountOrder()
+    await w.get('[data-testid=discount-type-credit]').trigger('click')
+    await w.get('[data-testid=credit-max]').trigger('click')
+    await vi.advanceTimersByTimeAsync(400)
+    await flushPromises()
+    expect(ordersApi.quoteOrder).toHaveBeenLastCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 50 })
+    w.unmount()
+    vi.useRealTimers()
+  })
+
+  it('pay: creates the order, opens the gateway link in a new tab and shows the overlay with the countdown', async () => {
+    ordersApi.createOrder.mockResolvedValue({ order_number: 'N100', order_timeout: 900, real_price: '250.00', total_price: '300.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ pay_type: 0, link: 'http://127.0.0.1:8000/sandbox/alipay/gateway.do?x=1' })
+    const w = await mountOrder()
+    await w.get('[data-testid=pay-button]').trigger('click')
+    await flushPromises()
+    expect(ordersApi.createOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
+    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N100')
+    expect(openSpy).toHaveBeenCalledWith('http://127.0.0.1:8000/sandbox/alipay/gateway.do?x=1', '_blank')
+    const overlay = document.querySelector('[data-testid=pay-overlay]')
+    expect(overlay).not.toBeNull()
+    expect(document.querySelector('[data-testid=pay-countdown]').textContent).toMatch(/^1[45]:\d\d$/)
+    w.unmount()
+  })
+
+  it('popup blocked: shows a clickable link instead', async () => {
+    openSpy.mockReturnValue(null)
+    ordersApi.createOrder.mockResolvedValue({ order_number: 'N101', order_timeout: 900, real_price: '250.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/pay' })
+    const w = await mountOrder()
+    await w.get('[data-testid=pay-button]').trigger('click')
+    await flushPromises()
+    const a = document.querySelector('[data-testid=pay-link]')
+    expect(a.getAttribute('href')).toBe('http://gw/pay')
+    w.unmount()
+  })
+
+  it('a "0.00" order already paid goes straight to the success page', async () => {
+    ordersApi.createOrder.mockResolvedValue({ order_number: 'N0', order_timeout: 900, real_price: '0.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ link: null, order_status: 1 })
+    const w = await mountOrder()
+    await w.get('[data-testid=pay-button]').trigger('click')
+    await flushPromises()
+    expect(openSpy).not.toHaveBeenCalled()
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/order/success/N0'), { timeout: 3000 })
+    w.unmount()
+  })
+
+  it('order_unpaid_exists: offers to resume paying that order', async () => {
+    ordersApi.createOrder.mockRejectedValue({
+      response: { status: 400, data: { errmsg: '所选课程已在未支付的订单中', code: 'order_unpaid_exists', order_number: 'OLD1' } },
+    })
+    ordersApi.fetchOrder.mockResolvedValue({ order_number: 'OLD1', order_status: 0, order_timeout: 300, real_price: '250.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/old' })
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm')
+    const w = await mountOrder()
+    await w.get('[data-testid=pay-button]').trigger('click')
+    await flushPromises()
+    expect(confirm).toHaveBeenCalled()
+    expect(confirm.mock.calls[0][0]).toContain('所选课程已在未支付的订单中')
+    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('OLD1')
+    expect(openSpy).toHaveBeenCalledWith('http://gw/old', '_blank')
+    expect(document.querySelector('[data-testid=pay-order-number]').textContent).toBe('OLD1')
+    w.unmount()
+  })
+
+  it('polling that sees the order paid navigates to success', async () => {
+    vi.useFakeTimers()
+    ordersApi.createOrder.mockResolvedValue({ order_number: 'N200', order_timeout: 900, real_price: '250.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/pay' })
+    paymentsApi.queryAlipay.mockResolvedValue({ order_status: 1 })
+    const w = await mountOrder()
+    await w.get('[data-testid=pay-button]').trigger('click')
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(2100)
+    await flushPromises()
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/order/success/N200'), { timeout: 3000 })
+    w.unmount()
+    vi.useRealTimers()
+  })
+})
