@@ -48,7 +48,7 @@ class AlipayResultView(APIView):
                                OpenApiParameter("sign", OpenApiTypes.STR)], responses=ResultSerializer)
     def get(self, request):
         params = request.query_params
-        if any(len(values) > 1 for values in params.lists()):
+        if any(len(values) > 1 for _, values in params.lists()):
             from luffycityapi.core.errors import ShopError
 
             raise ShopError("支付结果参数重复", code="return_invalid")
@@ -82,7 +82,7 @@ def alipay_notify(request):
         malformed = ""
         if not request.content_type or request.content_type != "application/x-www-form-urlencoded":
             malformed = "wrong_content_type"
-        elif any(len(values) != 1 for values in form.lists()):
+        elif any(len(values) != 1 for _, values in form.lists()):
             malformed = "repeated_keys"
         params = form.dict()
     except (RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation, UnicodeDecodeError, ValueError) as exc:
