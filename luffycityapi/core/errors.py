@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404
 from redis.exceptions import RedisError
@@ -72,8 +73,8 @@ def error_body(message: str, code: str, **extra) -> dict:
 
 def exception_handler(exc, context):
     """Render every exception raised under DRF as {errmsg, code}; unknown ones are logged and become a 500."""
+    set_rollback()  # like DRF's own handler: an error response never commits an ATOMIC_REQUESTS transaction
     if isinstance(exc, ShopError):
-        set_rollback()
         return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
     if isinstance(exc, Http404):
         return Response(error_body("资源不存在", "not_found"), status=404)
@@ -81,6 +82,9 @@ def exception_handler(exc, context):
         return Response(error_body("没有权限", "permission_denied"), status=403)
     if isinstance(exc, drf.ValidationError):
         return Response(error_body(_first_message(exc.detail), "invalid", fields=exc.detail), status=400)
+    if isinstance(exc, DjangoValidationError):  # a model's full_clean() or validator: bad input, not a fault
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Response(error_body(_first_message(detail), "invalid", fields=detail), status=400)
     if isinstance(exc, drf.ParseError):
         return Response(error_body("请求体不是合法的 JSON", "malformed_request"), status=400)
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
@@ -93,12 +97,9 @@ def exception_handler(exc, context):
         return Response(error_body(_first_message(exc.detail), exc.default_code), status=exc.status_code)
     if isinstance(exc, RedisError):
         logger.error("redis unavailable: %s", exc)
-        set_rollback()
         return Response(error_body("缓存服务暂不可用，请稍后再试", "redis_unavailable"), status=503)
     if isinstance(exc, DatabaseError):
         logger.exception("database error")
-        set_rollback()
         return Response(error_body("数据库暂不可用，请稍后再试", "database_unavailable"), status=503)
     logger.exception("unhandled error in %s", context.get("view"))
-    set_rollback()
     return Response(error_body("服务器内部错误", "server_error"), status=500)

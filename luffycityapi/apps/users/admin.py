@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -15,8 +16,26 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("路飞学城", {"fields": ("mobile",)}),)
 
 
+class CreditEntryForm(forms.ModelForm):
+    """Refuse, as a form error, an entry credit_change would refuse: nothing, or more than the balance."""
+
+    class Meta:
+        model = Credit
+        fields = ["user", "operation", "number", "remark", "order_number"]
+
+    def clean(self):
+        cleaned = super().clean()
+        user, number = cleaned.get("user"), cleaned.get("number")
+        if number == 0:
+            self.add_error("number", "积分数量不能为 0")
+        elif user is not None and number is not None and user.credit + number < 0:
+            self.add_error("number", f"积分不足：该用户当前只有 {user.credit} 积分")
+        return cleaned
+
+
 @admin.register(Credit)
 class CreditAdmin(admin.ModelAdmin):
+    form = CreditEntryForm
     list_display = ["id", "user", "operation", "number", "remark", "order_number", "created_time"]
     list_filter = ["operation", "created_time"]
     search_fields = ["user__mobile", "user__username", "order_number", "remark"]
