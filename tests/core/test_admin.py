@@ -1,5 +1,7 @@
 """Django admin for users, the credit ledger, courses and discounts: every page renders for staff, nobody else
 gets in, and the ledger can only be extended through credit_change."""
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.db.models import Sum
@@ -169,3 +171,32 @@ def test_activity_admin_refuses_a_window_that_ends_before_it_starts(admin_client
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert not Activity.objects.filter(name="倒着的活动").exists()
+
+
+@pytest.mark.parametrize("kind, value", [
+    (CourseDiscount.Kind.PERCENT, "88"),     # meant 88 %, would silently be no discount at all
+    (CourseDiscount.Kind.PERCENT, "0"),      # a 0 % "discount" is the free kind's job
+    (CourseDiscount.Kind.PERCENT, "1.00"),   # 100 % is no discount
+    (CourseDiscount.Kind.FIXED, "-1.00"),
+])
+def test_discount_admin_refuses_values_that_make_no_sense(admin_client, make_course, kind, value):
+    course = make_course()
+    activity = Activity.objects.create(name="活动", start_time="2030-01-01T00:00:00Z", end_time="2030-02-01T00:00:00Z")
+
+    response = admin_client.post(admin_url("courses.coursediscount", "add"), {
+        "course": course.pk, "activity": activity.pk, "kind": kind, "value": value})
+
+    assert response.status_code == 200
+    assert "value" in response.context["adminform"].form.errors
+    assert not CourseDiscount.objects.exists()
+
+
+def test_discount_admin_accepts_a_sensible_percent(admin_client, make_course):
+    course = make_course()
+    activity = Activity.objects.create(name="活动", start_time="2030-01-01T00:00:00Z", end_time="2030-02-01T00:00:00Z")
+
+    response = admin_client.post(admin_url("courses.coursediscount", "add"), {
+        "course": course.pk, "activity": activity.pk, "kind": CourseDiscount.Kind.PERCENT, "value": "0.88"})
+
+    assert response.status_code == 302
+    assert CourseDiscount.objects.get().value == Decimal("0.88")

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -115,6 +116,16 @@ class CourseDiscount(models.Model):
         db_table = "ly_course_discount"
         verbose_name = verbose_name_plural = "课程优惠"
         constraints = [models.UniqueConstraint(fields=["course", "activity"], name="one_discount_per_activity")]
+
+    def clean(self):
+        # pricing caps a discounted price to [0, list price], so a mistyped value would not overcharge, it would
+        # silently sell at the list price (e.g. a rate of 88 for 88 %): refuse it where staff type it.
+        if self.value is None:
+            return
+        if self.kind == self.Kind.PERCENT and not (Decimal("0") < self.value < Decimal("1")):
+            raise ValidationError({"value": "折扣率须大于 0 且小于 1，例如 0.88 表示八八折"})
+        if self.kind == self.Kind.FIXED and self.value < 0:
+            raise ValidationError({"value": "特价不能为负数"})
 
     def __str__(self):
         return f"{self.course} · {self.get_kind_display()}"
