@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MYSQL_STAMP := $(VENV)/.installed-mysql
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test test-python test-frontend test-e2e install install-frontend soak bench clean
+.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -39,12 +39,17 @@ run: install build-frontend
 test: install install-frontend
 	$(MAKE) --no-print-directory test-python
 	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory test-frontend; fi
+	@if [ -z "$${DATABASE_URL:-}" ] && [ -d frontend/e2e ]; then $(MAKE) --no-print-directory test-e2e; \
+	 else echo "e2e: browser tests run on the embedded stack (the pass without DATABASE_URL)"; fi
 
 test-python:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-frontend:
 	cd frontend && npm test
+
+test-e2e: install build-frontend
+	scripts/e2e.sh
 
 clean:
 	rm -rf var frontend/dist
