@@ -12,6 +12,7 @@ export const useCatalogStore = defineStore('catalog', {
     loading: false,
     boughtIds: [], // ids of courses the logged-in user owns
     myCourses: [],
+    mineLoaded: false, // boughtIds reflect the server (for the "已购买" marks)
   }),
   getters: {
     isBought: (s) => (id) => s.boughtIds.includes(id),
@@ -42,11 +43,13 @@ export const useCatalogStore = defineStore('catalog', {
       this.boughtIds = this.myCourses
         .map((x) => (x.course && typeof x.course === 'object' ? x.course.id : (x.course_id ?? x.course)))
         .filter((id) => id !== undefined && id !== null)
+      this.mineLoaded = true
       return this.myCourses
     },
     clearMine() {
       this.boughtIds = []
       this.myCourses = []
+      this.mineLoaded = false
     },
   },
 })
