@@ -38,9 +38,18 @@ class CheckoutChoice:
         return self.user_coupon_id not in (-1, 0, None)
 
 
+def _check_pay_type(choice: CheckoutChoice) -> None:
+    if choice.pay_type not in Order.PayType.values:
+        raise ShopError("不支持的支付方式", code="pay_type_invalid")
+
+
 def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
-    """The server's price for the selected cart and this coupon/credit choice (nothing is reserved)."""
+    """The server's price for the selected cart and this coupon/credit choice (nothing is reserved). It refuses
+    exactly what order_create would refuse for the same body."""
+    _check_pay_type(choice)
     lines = selectors.checkout_lines(user_id)
+    if lines:
+        _refuse_unbuyable(user_id, [line.course_id for line in lines])
     terms = None
     if choice.uses_coupon:
         log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=False)
@@ -63,8 +72,7 @@ def _refuse_unbuyable(user_id: int, course_ids) -> None:
 def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
     """Create an order for the selected cart in one transaction: prices from the database, the coupon reserved
     and the credits deducted under row locks; the cart is cleaned and the expiry task queued after commit."""
-    if choice.pay_type not in Order.PayType.values:
-        raise ShopError("不支持的支付方式", code="pay_type_invalid")
+    _check_pay_type(choice)
     now = timezone.now()
     lines = selectors.checkout_lines(user_id, now)
     if not lines:
