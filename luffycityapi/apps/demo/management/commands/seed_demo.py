@@ -67,7 +67,8 @@ class Command(BaseCommand):
             credit_change(user_id=student.id, number=DEMO_CREDITS, operation=Credit.Operation.GIFT,
                           remark="演示账户赠送积分")
         if not User.objects.filter(username="admin").exists():
-            User.objects.create_superuser(username="admin", mobile="13800000001", password="luffy-admin-2026")
+            # 100… is not a mobile anyone can register, so it never collides with a student.
+            User.objects.create_superuser(username="admin", mobile="10000000001", password="luffy-admin-2026")
         self._coupons(student, now)
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Course.objects.count()} courses; student {DEMO_MOBILE} / {DEMO_PASSWORD}; "
