@@ -1,1 +1,1 @@
-from orders.checkout_support import coupon_for, grant, make_coupon  # noqa: F401  (fixtures)
+from orders.checkout_support import coupon_for, grant, make_coupon, two_orders  # noqa: F401  (fixtures)

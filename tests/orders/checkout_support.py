@@ -91,3 +91,22 @@ def coupon_for(make_coupon, grant):
         return grant(user, make_coupon(courses=courses, **terms))
 
     return make
+
+
+@pytest.fixture
+def two_orders(make_user, client_for, make_course, coupon_for):
+    """A student with 1000 credits and two unpaid orders: "credit" spends 200 credits on a 100.00 course,
+    "coupon" holds a 满100减20 coupon ("log") on a 300.00 course."""
+    from luffycityapi.apps.orders.models import Order
+
+    user = make_user(credit=1000)
+    client = client_for(user)
+    put_in_cart(client, make_course(price="100.00", credit=200))
+    with_credit = client.post(ORDERS_URL, body(credit=200), format="json").json()
+    log = coupon_for(user)
+    client.put("/api/cart/", {"selected": False}, format="json")  # (no commit here, so nothing cleaned the cart)
+    put_in_cart(client, make_course(price="300.00"))
+    with_coupon = client.post(ORDERS_URL, body(coupon=log.id), format="json").json()
+    assert "id" in with_credit and "id" in with_coupon, (with_credit, with_coupon)
+    return {"user": user, "client": client, "credit": Order.objects.get(pk=with_credit["id"]),
+            "coupon": Order.objects.get(pk=with_coupon["id"]), "log": log}

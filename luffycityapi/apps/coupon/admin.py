@@ -1,8 +1,8 @@
-from django.contrib import admin, messages
-from django.db.models import Q
+import re
 
-from luffycityapi.apps.users.models import User
-from luffycityapi.core.errors import ShopError
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
 
 from . import services
 from .models import Coupon, CouponLog
@@ -23,19 +23,22 @@ class CouponAdmin(admin.ModelAdmin):
             obj.remaining = obj.total
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="发放给用户（在搜索框输入手机号，逗号分隔；留空则发给演示账号）")
+    @admin.action(description="发放给用户（填写手机号）", permissions=["change"])
     def grant_to_users(self, request, queryset):
-        mobiles = [m.strip() for m in request.GET.get("q", "").split(",") if m.strip()] or ["13800000000"]
-        users = list(User.objects.filter(Q(mobile__in=mobiles) | Q(username__in=mobiles)))
-        granted = 0
-        for coupon in queryset:
-            for user in users:
-                try:
-                    services.coupon_grant(coupon_id=coupon.id, user_id=user.id)
-                    granted += 1
-                except ShopError as exc:
-                    self.message_user(request, f"{coupon} → {user}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"已发放 {granted} 张优惠券", messages.SUCCESS)
+        """First an intermediate page asking for the mobiles, then one grant per coupon and user."""
+        if "apply" not in request.POST:
+            return TemplateResponse(request, "admin/coupon/coupon/grant_form.html", {
+                **self.admin_site.each_context(request), "title": "发放优惠券", "opts": self.model._meta,
+                "coupons": queryset, "action_checkbox_name": ACTION_CHECKBOX_NAME, "mobiles": ""})
+        mobiles = [m for m in re.split(r"[\s,，;；]+", request.POST.get("mobiles", "")) if m]
+        result = services.coupon_grant_to_mobiles(coupon_ids=list(queryset.values_list("id", flat=True)),
+                                                  mobiles=mobiles)
+        if result.unknown_mobiles:
+            self.message_user(request, "没有这些手机号的用户：" + "、".join(result.unknown_mobiles), messages.WARNING)
+        for problem in result.refusals:
+            self.message_user(request, problem, messages.WARNING)
+        self.message_user(request, f"已发放 {result.granted} 张优惠券", messages.SUCCESS)
+        return None
 
 
 @admin.register(CouponLog)

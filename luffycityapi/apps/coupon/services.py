@@ -1,6 +1,8 @@
 """Coupon writes. Callers hold the order's lock first (lock order: order → user → coupon log)."""
+from dataclasses import dataclass
+
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from luffycityapi.core.errors import NotFound, ShopError
@@ -19,6 +21,32 @@ def coupon_grant(*, coupon_id: int, user_id: int) -> CouponLog:
             raise ShopError("已达到每人限领数量", code="coupon_limit_reached")
         Coupon.objects.filter(pk=coupon_id).update(remaining=F("remaining") - 1)
         return CouponLog.objects.create(coupon=coupon, user_id=user_id)
+
+
+@dataclass(frozen=True)
+class GrantResult:
+    granted: int
+    unknown_mobiles: list
+    refusals: list
+
+
+def coupon_grant_to_mobiles(*, coupon_ids, mobiles) -> GrantResult:
+    """Operators' bulk grant: each coupon to each user named by mobile (or username); every grant is separate,
+    so one refusal (stock, per-user limit) does not undo the others."""
+    from luffycityapi.apps.users.models import User
+
+    mobiles = list(dict.fromkeys(mobiles))
+    users = list(User.objects.filter(Q(mobile__in=mobiles) | Q(username__in=mobiles)).order_by("id"))
+    known = {u.mobile for u in users} | {u.username for u in users}
+    granted, refusals = 0, []
+    for coupon in Coupon.objects.filter(pk__in=list(coupon_ids)).order_by("id"):
+        for user in users:
+            try:
+                coupon_grant(coupon_id=coupon.id, user_id=user.id)
+                granted += 1
+            except ShopError as exc:
+                refusals.append(f"{coupon} → {user.mobile}: {exc.message}")
+    return GrantResult(granted, [m for m in mobiles if m not in known], refusals)
 
 
 def terms_of(coupon: Coupon) -> CouponTerms:

@@ -24,7 +24,8 @@ class OrderAdmin(admin.ModelAdmin):
                     "created_time", "pay_time"]
     list_filter = ["order_status", "pay_type", "created_time", "pay_time"]
     search_fields = ["order_number", "user__mobile", "trade_no"]
-    date_hierarchy = "created_time"
+    # No date_hierarchy: it converts time zones in SQL, which fails on a MariaDB without time-zone tables
+    # ("invalid datetime value"); the created_time list filter works everywhere.
     list_select_related = ["user"]
     inlines = [OrderDetailInline]
     actions = ["cancel_unpaid"]

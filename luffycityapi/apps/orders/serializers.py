@@ -35,7 +35,9 @@ class OrderCreatedSerializer(serializers.ModelSerializer):
         fields = ["id", "order_number", "order_timeout", "total_price", "real_price", "order_status"]
 
     def get_order_timeout(self, order) -> int:
-        """Seconds left to pay."""
+        """Seconds left to pay; 0 once the order is no longer unpaid."""
+        if order.order_status != Order.Status.UNPAID:
+            return 0
         return max(0, int((order.expire_time - timezone.now()).total_seconds()))
 
 

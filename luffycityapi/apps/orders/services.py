@@ -18,7 +18,7 @@ from luffycityapi.apps.coupon.pricing import Quote, quote
 from luffycityapi.apps.users import selectors as user_selectors
 from luffycityapi.apps.users import services as user_services
 from luffycityapi.apps.users.models import Credit, User
-from luffycityapi.core.errors import Conflict, NotFound, ShopError
+from luffycityapi.core.errors import Conflict, ShopError
 
 from . import selectors
 from .models import Order, OrderDetail
@@ -212,10 +212,12 @@ def order_cancel(*, user_id: int, order_number: str) -> Order:
 
 
 def order_expire(order_id: int) -> Order | None:
-    """Time out an unpaid order at (or after) its deadline; a no-op for any other order."""
+    """Time out an unpaid order at (or after) its deadline; a no-op for any other order, and None for an order
+    that no longer exists (a countdown task may outlive its order)."""
     order = Order.objects.filter(pk=order_id).only("id", "order_status", "expire_time").first()
     if order is None:
-        raise NotFound("订单不存在", code="order_not_found")
+        logger.warning("order id %s to expire does not exist", order_id)
+        return None
     if order.order_status != Order.Status.UNPAID or order.expire_time > timezone.now():
         return order
     return close_handler()(order.id, Order.Status.TIMEOUT)
