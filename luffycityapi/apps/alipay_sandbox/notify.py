@@ -268,10 +268,15 @@ _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
+def in_process_enabled() -> bool:
+    """Whether this process delivers notifies itself (SANDBOX_NOTIFY_IN_PROCESS; else only Celery beat does)."""
+    return bool(getattr(settings, "SANDBOX_NOTIFY_IN_PROCESS", True))
+
+
 def kick() -> None:
     """Wake (or start) this process's delivery thread. Called on commit of every new notification."""
     global _thread
-    if not getattr(settings, "SANDBOX_NOTIFY_IN_PROCESS", True):
+    if not in_process_enabled():
         return
     shared = {}
     if _shares_one_sqlite_connection():
@@ -291,6 +296,10 @@ def _run(shared: dict) -> None:
     try:
         while True:
             _wakeup.clear()
+            if not in_process_enabled():
+                with _thread_lock:
+                    _thread = None
+                return
             try:
                 deliver_due()
                 wait = seconds_until_next_due()

@@ -327,6 +327,27 @@ def api_refund(app_id: str, biz: dict) -> RefundResult:
         return RefundResult(trade, refund, True)
 
 
+def expire_overdue(limit: int = 200) -> int:
+    """Close every open order/trade whose expiry passed (the beat job calls this, so a TRADE_CLOSED notify, when
+    switched on, goes out on time even if nobody looks at the trade); returns how many were closed."""
+    config = state.get_config()
+    now = state.sandbox_now(config)
+    overdue = list(SandboxTrade.objects.filter(status__in=OPEN_STATES, expires_at__lte=now)
+                   .values_list("pk", flat=True)[:limit])
+    closed = 0
+    for pk in overdue:
+        with transaction.atomic():
+            closed += expire_if_due(_lock(pk), config, now)
+    return closed
+
+
+def run_due_work() -> dict:
+    """What the beat job (and __sim__/notifications/deliver-due) does: close overdue orders, then deliver every
+    due notify attempt (a TRADE_CLOSED notify, when switched on, is due at once)."""
+    closed = expire_overdue()
+    return {"closed": closed, "attempts": notify.deliver_due()}
+
+
 # --- forced transitions for the control API (__sim__) ---
 
 def force_close(trade_pk: int) -> SandboxTrade:

@@ -285,8 +285,9 @@ def return_tamper(request, out_trade_no):
 
 @control("POST")
 def deliver_due(request):
-    """POST __sim__/notifications/deliver-due: make every due notify attempt now (what beat/the thread do)."""
-    return JsonResponse({"attempts": notify.deliver_due()})
+    """POST __sim__/notifications/deliver-due: close overdue orders and make every due notify attempt now
+    (what the Celery beat job does)."""
+    return JsonResponse(services.run_due_work())
 
 
 @control("GET", "POST")

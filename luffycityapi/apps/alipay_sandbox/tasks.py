@@ -1,17 +1,17 @@
-"""Celery side of notify delivery: a beat job every 10 s delivers whatever is due, so a notify whose process died
-(or whose in-process thread was never started, e.g. in a Celery-only deployment) still goes out on schedule."""
+"""Celery side of the sandbox: a beat job every 10 s closes overdue orders and delivers whatever notify attempt is
+due, so a notify whose process died (or a process that never started its delivery thread) still goes out."""
 from celery import current_app, shared_task
 
-from . import notify
+from . import services
 
 BEAT_SECONDS = 10.0
 
 
-@shared_task(name="alipay_sandbox.deliver_due_notifications", ignore_result=True)
-def deliver_due_notifications() -> int:
-    """Deliver every due sandbox notify attempt; returns how many were made."""
-    return notify.deliver_due()
+@shared_task(name="alipay_sandbox.run_due_work", ignore_result=True)
+def run_due_work() -> dict:
+    """Close overdue sandbox orders and deliver every due notify attempt."""
+    return services.run_due_work()
 
 
-# Registered here rather than in settings so the sandbox stays self-contained (and absent in production).
-current_app.add_periodic_task(BEAT_SECONDS, deliver_due_notifications.s(), name="alipay-sandbox-deliver-notifications")
+# Registered here rather than in settings so that the sandbox stays self-contained (and absent in production).
+current_app.add_periodic_task(BEAT_SECONDS, run_due_work.s(), name="alipay-sandbox-run-due-work")
