@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mount, flushPromises } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { createMemoryHistory } from 'vue-router'
+import ElementPlus, { ElMessageBox } from 'element-plus'
+
+vi.mock('@/api/orders', () => ({ fetchOrders: vi.fn(), cancelOrder: vi.fn(), fetchOrder: vi.fn() }))
+vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn(), queryAlipay: vi.fn() }))
+import * as ordersApi from '@/api/orders'
+import * as paymentsApi from '@/api/payments'
+import { createAppRouter } from '@/router'
+import UserOrders from '@/views/user/UserOrders.vue'
+
+const order = (no, status, extra = {}) => ({
+  order_number: no,
+  order_status: status,
+  get_order_status_display: { 0: '未支付', 1: '已支付', 3: '超时取消' }[status],
+  total_price: '300.00',
+  real_price: '250.00',
+  created_time: '2026-11-25T10:00:00+08:00',
+  courses: [{ id: 1, name: 'Django 入门', price: '100.00', real_price: '100.00' }],
+  ...extra,
+})
+
+let pinia, router
+async function mountAt(path) {
+  router = createAppRouter({ isLoggedIn: () => true, history: createMemoryHistory() })
+  router.push(path)
+  await router.isReady()
+  const w = mount(UserOrders, { global: { plugins: [pinia, router, ElementPlus] }, attachTo: document.body })
+  await flushPromises()
+  return w
+}
+
+beforeEach(() => {
+  vi.resetAllMocks()
+  pinia = createPinia()
+  setActivePinia(pinia)
+  ordersApi.fetchOrders.mockResolvedValue({ count: 2, results: [order('N1', 0, { order_timeout: 600 }), order('N2', 1)] })
+  paymentsApi.queryAlipay.mockResolvedValue({ order_status: 0 })
+})
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+describe('my orders', () => {
+  it('lists orders with their courses, status and an unpaid countdown', async () => {
+    const w = await mountAt('/user/orders')
+    expect(ordersApi.fetchOrders).toHaveBeenCalledWith({ page: 1 })
+    const rows = w.findAll('[data-testid=order-row]')
+    expect(rows).toHaveLength(2)
+    expect(rows[0].attributes('data-status')).toBe('0')
+    expect(rows[0].get('[data-testid=order-row-status]').text()).toBe('未支付')
+    expect(rows[0].get('[data-testid=order-row-course]').text()).toContain('Django 入门')
+    expect(rows[0].get('[data-testid=order-row-countdown]').text()).toMatch(/^(10:00|09:59)$/)
+    expect(rows[1].find('[data-testid=order-row-pay]').exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('status tabs filter with ?status=', async () => {
+    const w = await mountAt('/user/orders')
+    const tabs = w.findAll('[data-testid=order-status-tab]')
+    expect(tabs.map((t) => t.text())).toEqual(['全部', '未支付', '已支付', '已取消', '已超时', '已退款'])
+    await tabs[4].trigger('click')
+    await flushPromises()
+    await vi.waitFor(() => expect(ordersApi.fetchOrders).toHaveBeenLastCalledWith({ page: 1, status: 3 }))
+    expect(router.currentRoute.value.query.status).toBe('3')
+    w.unmount()
+  })
+
+  it('cancels an unpaid order after confirming', async () => {
+    vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm')
+    ordersApi.cancelOrder.mockResolvedValue({})
+    const w = await mountAt('/user/orders')
+    await w.get('[data-testid=order-row-cancel]').trigger('click')
+    await flushPromises()
+    expect(ordersApi.cancelOrder).toHaveBeenCalledWith('N1')
+    expect(ordersApi.fetchOrders).toHaveBeenCalledTimes(2) // reloaded
+    w.unmount()
+  })
+
+  it('shows the server errmsg when cancel is refused', async () => {
+    vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm')
+    ordersApi.cancelOrder.mockRejectedValue({ response: { status: 400, data: { errmsg: '订单已支付，不能取消', code: 'order_not_cancellable' } } })
+    const w = await mountAt('/user/orders')
+    await w.get('[data-testid=order-row-cancel]').trigger('click')
+    await flushPromises()
+    expect(document.body.textContent).toContain('订单已支付，不能取消')
+    w.unmount()
+  })
+
+  it('pays an unpaid order again: link in a new tab and the overlay', async () => {
+    const open = vi.spyOn(window, 'open').mockReturnValue({})
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/again' })
+    const w = await mountAt('/user/orders')
+    await w.get('[data-testid=order-row-pay]').trigger('click')
+    await flushPromises()
+    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N1')
+    expect(open).toHaveBeenCalledWith('http://gw/again', '_blank')
+    expect(document.querySelector('[data-testid=pay-overlay]')).not.toBeNull()
+    expect(document.querySelector('[data-testid=pay-order-number]').textContent).toBe('N1')
+    expect(document.querySelector('[data-testid=pay-countdown]')).not.toBeNull()
+    w.unmount()
+  })
+})
