@@ -30,6 +30,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "10000/min", "register": "10000/min"}
 
+# TEST_RUN_NAME lets two suites run at once on one machine (e.g. two developers): each gets its own test
+# database and should also set its own REDIS_TEST_DB.
+_run = env("TEST_RUN_NAME", default="")
 if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
     # A file, not :memory:, so live-server threads and helper processes see the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_db{_run}.sqlite3")}  # noqa: F405
+elif _run:
+    DATABASES["default"]["TEST"]["NAME"] = f"test_{DATABASES['default']['NAME']}{_run}"  # noqa: F405

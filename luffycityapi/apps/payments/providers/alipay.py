@@ -151,9 +151,9 @@ def _call(method: str, **biz) -> dict:
         return api.server_api(method, biz_content={k: v for k, v in biz.items() if v is not None})
     except AliPayValidationError as exc:
         raise ProviderError("支付网关应答签名无效", code="gateway_bad_signature") from exc
-    except AliPayException as exc:
-        raise ProviderError(f"支付网关拒绝请求：{_short(exc.message)}", code="gateway_rejected",
-                            retryable=False, raw=_short(exc.message)) from exc
+    except AliPayException as exc:  # unsigned gateway-level errors (40001/40002/...); the SDK keeps no attributes
+        raise ProviderError(f"支付网关拒绝请求：{_short(str(exc))}", code="gateway_rejected",
+                            retryable=False, raw=_short(str(exc))) from exc
     except (socket.timeout, TimeoutError) as exc:
         raise ProviderError("支付网关响应超时", code="gateway_timeout", status=503) from exc
     except urllib.error.HTTPError as exc:

@@ -1,0 +1,240 @@
+"""The whole payment, end to end over real HTTP: the shop (pytest-django's live server) talks to the local sandbox
+gateway through python-alipay-sdk, the "browser" is a requests session clicking the sandbox cashier, and the
+sandbox posts its signed notify back to the shop on its own thread."""
+import re
+import time
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.utils import timezone
+
+from luffycityapi.apps.coupon.models import Coupon, CouponLog
+from luffycityapi.apps.coupon.services import coupon_grant
+from luffycityapi.apps.orders.models import Order
+from luffycityapi.apps.payments.audit import run_audit
+from luffycityapi.apps.payments.models import PaymentEvent, PaymentIssue, Refund
+from luffycityapi.apps.users.models import Credit, User, UserCourse
+
+from conftest import bearer
+
+TIMEOUT = 15
+
+
+def wait_for(predicate, timeout=20.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"{what} not met within {timeout}s")
+
+
+class Shop:
+    """A student's view of the live shop, plus the sandbox's control API."""
+
+    def __init__(self, base, user):
+        self.base, self.user = base, user
+        self.api = requests.Session()
+        self.api.headers["Authorization"] = bearer(user)
+        self.browser = requests.Session()
+
+    def call(self, method, path, expect=None, **kwargs):
+        response = self.api.request(method, self.base + path, timeout=TIMEOUT, **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, response.text
+        return response
+
+    def sim(self, path, **body):
+        response = requests.post(f"{self.base}/sandbox/alipay/__sim__/{path}", json=body, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def order(self, course_ids, coupon_id=-1, credit=0):
+        for course_id in course_ids:
+            self.call("POST", "/api/cart/", 201, json={"course_id": course_id})
+        return self.call("POST", "/api/orders/", 201,
+                         json={"pay_type": 0, "user_coupon_id": coupon_id, "credit": credit}).json()
+
+    def open_cashier(self, order_number) -> str:
+        """Follow the pay link like a browser: the gateway answers a 302 to its cashier page."""
+        link = self.call("GET", f"/api/payments/alipay/{order_number}/", 200).json()["link"]
+        assert link.startswith(self.base + "/sandbox/alipay/gateway.do?")
+        gateway = self.browser.get(link, allow_redirects=False, timeout=TIMEOUT)
+        assert gateway.status_code == 302, gateway.text[:500]
+        cashier_url = self.base + urlsplit(gateway.headers["Location"]).path
+        page = self.browser.get(cashier_url, timeout=TIMEOUT)
+        assert page.status_code == 200 and 'id="cashier-pay"' in page.text
+        return cashier_url
+
+    def click(self, cashier_url, button):
+        page = self.browser.get(cashier_url, timeout=TIMEOUT)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        return self.browser.post(f"{cashier_url}/{button}", data={"csrfmiddlewaretoken": token},
+                                 headers={"Referer": cashier_url}, allow_redirects=False, timeout=TIMEOUT)
+
+
+@pytest.fixture
+def shop_env(live_server, transactional_db, settings):
+    base = live_server.url
+    settings.SITE_URL = base
+    settings.ALIPAY_GATEWAY = f"{base}/sandbox/alipay/gateway.do"
+    settings.ALIPAY_NOTIFY_URL = f"{base}/api/payments/alipay/notify"
+    settings.ALIPAY_RETURN_URL = f"{base}/alipay"
+    requests.post(f"{base}/sandbox/alipay/__sim__/reset", timeout=TIMEOUT).raise_for_status()
+    return base
+
+
+@pytest.fixture
+def student(shop_env, make_user):
+    return Shop(shop_env, make_user(credit=500))
+
+
+@pytest.fixture
+def coupon_log(student):
+    now = timezone.now()
+    coupon = Coupon.objects.create(name="满100减20", discount=Coupon.Kind.AMOUNT, amount=Decimal("20.00"),
+                                   condition=Decimal("100.00"), start_time=now - timedelta(days=1),
+                                   end_time=now + timedelta(days=1))
+    return coupon_grant(coupon_id=coupon.id, user_id=student.user.id)
+
+
+def _notified(order_number):
+    return PaymentEvent.objects.filter(kind="notify", order_number=order_number,
+                                       outcome__in=("fulfilled", "duplicate")).exists()
+
+
+def test_student_pays_with_a_coupon_on_the_sandbox_cashier(student, make_course, coupon_log):
+    a, b = make_course(price="399.00"), make_course(price="99.99")
+    order = student.order([a.id, b.id], coupon_id=coupon_log.id)
+    assert order["real_price"] == "478.99"
+
+    cashier = student.open_cashier(order["order_number"])
+    paid = student.click(cashier, "pay")
+    assert paid.status_code == 302
+    back = urlsplit(paid.headers["Location"])
+    assert back.path == "/alipay"
+
+    result = student.call("GET", f"/api/payments/alipay/result/?{back.query}", 200).json()
+    assert result["real_price"] == "478.99" and result["pay_time"]
+    assert sorted(c["id"] for c in result["course_list"]) == sorted([a.id, b.id])
+
+    wait_for(lambda: _notified(order["order_number"]), what="the sandbox's notify")
+    db_order = Order.objects.get(order_number=order["order_number"])
+    assert db_order.order_status == Order.Status.PAID and db_order.trade_no.startswith(timezone.localdate().strftime("%Y"))
+    mine = student.call("GET", "/api/users/courses/", 200).json()
+    assert sorted(row["course"]["id"] for row in mine) == sorted([a.id, b.id])
+    coupon_log.refresh_from_db()
+    assert coupon_log.use_status == CouponLog.Status.USED and coupon_log.order_id == db_order.id
+    assert student.call("GET", f"/api/payments/alipay/query/{order['order_number']}/", 200).json()["order_status"] == 1
+    assert {k: v for k, v in run_audit().items() if v} == {}
+
+
+def test_lost_return_is_found_by_the_notify_and_by_polling(student, make_course):
+    course = make_course(price="88.00")
+    order = student.order([course.id])
+    cashier = student.open_cashier(order["order_number"])
+    student.sim("config", notify_order="never")  # Alipay's notify is late: only polling can know
+    assert student.click(cashier, "pay").status_code == 302  # ...and the tab is closed without returning
+    status = student.call("GET", f"/api/payments/alipay/query/{order['order_number']}/", 200).json()
+    assert status["order_status"] == Order.Status.PAID
+    student.sim(f"trades/{order['order_number']}/notify/resend")
+    wait_for(lambda: PaymentEvent.objects.filter(kind="notify", outcome="duplicate").exists(), what="duplicate notify")
+    assert UserCourse.objects.filter(user=student.user, course=course).count() == 1
+
+
+def test_expiry_asks_the_gateway_then_closes_and_releases(student, make_course, coupon_log):
+    course = make_course(price="200.00")
+    order = student.order([course.id], coupon_id=coupon_log.id)
+    cashier = student.open_cashier(order["order_number"])
+    assert student.click(cashier, "login").status_code in (200, 302)  # the buyer scanned: a trade exists
+    Order.objects.filter(pk=order["id"]).update(expire_time=timezone.now() - timedelta(seconds=1))
+    from luffycityapi.apps.orders.tasks import sweep_expired_orders
+
+    assert sweep_expired_orders() == 1
+    db_order = Order.objects.get(pk=order["id"])
+    assert db_order.order_status == Order.Status.TIMEOUT
+    trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{order['order_number']}", timeout=TIMEOUT).json()
+    assert "TRADE_CLOSED" in str(trade)
+    coupon_log.refresh_from_db()
+    assert coupon_log.order_id is None and coupon_log.use_status == CouponLog.Status.UNUSED
+    kinds = list(PaymentEvent.objects.filter(order_number=order["order_number"], direction="out")
+                 .order_by("id").values_list("kind", flat=True))
+    assert kinds == ["link", "query", "close"]  # query first, then close, and only then release
+
+
+def test_expiry_fulfils_an_order_paid_at_alipay_whose_notify_never_came(student, make_course):
+    course = make_course(price="66.00", credit=200)
+    order = student.order([course.id], credit=100)
+    cashier = student.open_cashier(order["order_number"])
+    student.sim("config", notify_order="never")
+    assert student.click(cashier, "pay").status_code == 302
+    Order.objects.filter(pk=order["id"]).update(expire_time=timezone.now() - timedelta(seconds=1))
+    from luffycityapi.apps.orders.tasks import sweep_expired_orders
+
+    sweep_expired_orders()
+    assert Order.objects.get(pk=order["id"]).order_status == Order.Status.PAID
+    assert not Credit.objects.filter(order_number=order["order_number"], operation=Credit.Operation.RETURN).exists()
+    assert UserCourse.objects.filter(user=student.user, course=course).exists()
+
+
+def test_payment_after_cancel_is_refunded_through_the_gateway(student, make_course):
+    course = make_course(price="120.00")
+    order = student.order([course.id])
+    cashier = student.open_cashier(order["order_number"])
+    student.call("POST", f"/api/orders/{order['order_number']}/cancel/", 200)  # the cashier is still open...
+    assert student.click(cashier, "pay").status_code == 302                    # ...and the buyer pays anyway
+    refund = wait_for(lambda: Refund.objects.filter(status=Refund.Status.SUCCEEDED).first(), what="the refund")
+    assert refund.out_request_no == f"L{order['order_number']}" and refund.amount == Decimal("120.00")
+    issue = PaymentIssue.objects.get()
+    assert issue.kind == PaymentIssue.Kind.LATE_PAYMENT and issue.status == PaymentIssue.Status.REFUNDED
+    assert Order.objects.get(pk=order["id"]).order_status == Order.Status.CANCELLED
+    assert not UserCourse.objects.filter(user=student.user).exists()
+    trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{order['order_number']}", timeout=TIMEOUT).json()
+    assert "120.00" in str(trade.get("refunds", trade))
+    assert {k: v for k, v in run_audit().items() if v} == {}
+
+
+def test_zero_price_order_is_fulfilled_without_alipay(student, make_course):
+    course = make_course(price="0.00")
+    order = student.order([course.id])
+    link = student.call("GET", f"/api/payments/alipay/{order['order_number']}/", 200).json()
+    assert link["link"] is None and link["order_status"] == Order.Status.PAID
+    assert UserCourse.objects.filter(user=student.user, course=course).exists()
+
+
+@pytest.mark.parametrize("kind,status,code", [
+    ("system_error", 503, "gateway_error"), ("unsigned_error", 502, "gateway_rejected"),
+    ("bad_signature", 502, "gateway_bad_signature"), ("http_500", 503, "gateway_http_error"),
+])
+def test_gateway_faults_on_query_are_clear_errors_and_change_nothing(student, make_course, kind, status, code):
+    order = student.order([make_course(price="10.00").id])
+    cashier = student.open_cashier(order["order_number"])
+    student.click(cashier, "login")
+    student.sim("faults", method="alipay.trade.query", kind=kind, count=1)
+    response = student.call("GET", f"/api/payments/alipay/query/{order['order_number']}/")
+    assert response.status_code == status and response.json()["code"] == code, response.text
+    assert Order.objects.get(pk=order["id"]).order_status == Order.Status.UNPAID
+
+
+def test_gateway_slower_than_the_timeout_is_a_503(student, make_course, settings):
+    settings.ALIPAY_TIMEOUT_SECONDS = 1
+    order = student.order([make_course(price="10.00").id])
+    student.open_cashier(order["order_number"])
+    student.sim("faults", method="alipay.trade.query", kind="sleep", count=1, seconds=3)
+    response = student.call("GET", f"/api/payments/alipay/query/{order['order_number']}/")
+    assert response.status_code == 503 and response.json()["code"] == "gateway_timeout"
+
+
+def test_return_with_a_tampered_signature_is_refused(student, make_course):
+    order = student.order([make_course(price="10.00").id])
+    cashier = student.open_cashier(order["order_number"])
+    student.sim(f"trades/{order['order_number']}/return/tamper-next", field="signature")
+    student.sim("config", notify_order="never")
+    back = urlsplit(student.click(cashier, "pay").headers["Location"])
+    response = student.call("GET", f"/api/payments/alipay/result/?{back.query}")
+    assert response.status_code == 400 and response.json()["code"] == "return_signature_invalid"
+    assert Order.objects.get(pk=order["id"]).order_status == Order.Status.UNPAID
