@@ -72,13 +72,16 @@ def check_usable(log: CouponLog, now) -> None:
 
 
 def coupon_for_checkout(*, user_id: int, user_coupon_id: int, lock: bool) -> CouponLog:
-    """The user's own coupon, checked usable now; locked when `lock` (inside the order's transaction)."""
-    qs = CouponLog.objects.select_related("coupon")
-    if lock:
-        qs = qs.select_for_update()
+    """The user's own coupon, checked usable now; locked when `lock` (inside the order's transaction).
+
+    Only the coupon log row is locked, never the coupon kind: a join under FOR UPDATE would lock the ly_coupon
+    row too (MariaDB has no FOR UPDATE OF), serialising every checkout with that kind and deadlocking with
+    coupon_grant (which holds the kind, then checks the user row the checkout holds)."""
+    qs = CouponLog.objects.select_for_update() if lock else CouponLog.objects.all()
     log = qs.filter(pk=user_coupon_id, user_id=user_id).first()
     if log is None:  # someone else's coupon looks exactly like a missing one
         raise NotFound("优惠券不存在", code="coupon_not_found")
+    log.coupon = Coupon.objects.get(pk=log.coupon_id)  # a plain read: the kind's terms
     check_usable(log, timezone.now())
     return log
 

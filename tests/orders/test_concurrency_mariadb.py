@@ -1,0 +1,256 @@
+"""Real concurrent transactions on MariaDB (row locks): many checkouts racing for one coupon or one credit
+balance, cancel racing expiry, payment racing expiry, an operator's grant racing a checkout. Every thread has its
+own database connection; a Barrier (or a held row lock, released at once) makes them really start together."""
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+from orders.checkout_support import ORDERS_URL, balance, body, ledger_sum, put_in_cart, return_entries
+from rest_framework.test import APIClient
+
+from luffycityapi.apps.cart import store as cart_store
+from luffycityapi.apps.coupon.models import Coupon, CouponLog
+from luffycityapi.apps.coupon.services import coupon_grant
+from luffycityapi.apps.orders.models import Order
+from luffycityapi.apps.orders.services import OrderNotPayable, order_expire, order_mark_paid
+from luffycityapi.apps.users.models import User
+
+pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+N = 20
+
+
+def in_threads(targets, *, barrier=True, join_timeout=60) -> list:
+    """Run each target in its own thread (own DB connection), all released together; returns results/exceptions."""
+    results = [None] * len(targets)
+    gate = threading.Barrier(len(targets)) if barrier else None
+
+    def run(i, target):
+        try:
+            if gate:
+                gate.wait(timeout=30)
+            results[i] = target()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test, which asserts on it
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    return threads, results
+
+
+def joined(threads, results, timeout=60) -> list:
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), "a thread hung (deadlock?)"
+    return results
+
+
+def lock_waits() -> int:
+    """Other connections running a locking read right now (while the test holds the row, they are waiting)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
+                       "AND COMMAND = 'Query' AND INFO LIKE '%%FOR UPDATE'")
+        return cursor.fetchone()[0]
+
+
+def wait_for_lock_waits(n: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while lock_waits() < n:
+        if time.monotonic() > deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT ID, COMMAND, STATE, INFO FROM information_schema.PROCESSLIST")
+                processes = cursor.fetchall()
+            pytest.fail(f"expected {n} transactions waiting on a lock, saw {lock_waits()}: {processes}")
+        time.sleep(0.02)
+
+
+def client_of(user) -> APIClient:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def post_order(user, payload):
+    def call():
+        response = client_of(user).post(ORDERS_URL, payload, format="json")
+        return response.status_code, response.json()
+    return call
+
+
+def one_cart_each(user, courses, payload) -> list:
+    """N checkouts of one user, each over a different cart (course i alone): the user's row is held locked while
+    each request reads its cart and queues on that lock, then released so they all race for it at once."""
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        threads, results = [], []
+        for i, course in enumerate(courses):
+            cart_store.remove(user.id, [c.id for c in courses])
+            cart_store.add(user.id, course.id)
+            t, r = in_threads([post_order(user, payload)], barrier=False)
+            threads += t
+            results.append(r)
+            wait_for_lock_waits(i + 1)  # this request has read its cart and waits for the user's row
+    joined(threads, None)
+    return [r[0] for r in results]
+
+
+def outcomes(results) -> tuple[list, list]:
+    for r in results:
+        assert not isinstance(r, BaseException), repr(r)
+    ok = [body for status, body in results if status == 201]
+    refused = [(status, body["code"]) for status, body in results if status != 201]
+    return ok, refused
+
+
+# --- one coupon, many checkouts -------------------------------------------------------------------------------
+
+def test_20_simultaneous_orders_with_one_coupon_from_one_cart(make_user, make_course, coupon_for):
+    user = make_user()
+    course = make_course(price="200.00")
+    put_in_cart(client_of(user), course)
+    log = coupon_for(user)
+
+    ok, refused = outcomes(joined(*in_threads([post_order(user, body(coupon=log.id))] * N)))
+
+    assert len(ok) == 1, refused
+    assert {status for status, _ in refused} == {400}
+    # a request that reads the cart after the winner's commit cleaned it finds it empty
+    assert {code for _, code in refused} <= {"order_unpaid_exists", "coupon_reserved", "cart_empty"}
+    order = Order.objects.get()
+    assert (order.order_number, order.real_price) == (ok[0]["order_number"], D("180.00"))
+    assert CouponLog.objects.get(pk=log.pk).order_id == order.id
+
+
+def test_20_simultaneous_orders_with_one_coupon_from_20_different_carts(make_user, make_course, coupon_for):
+    user = make_user()
+    courses = [make_course(price="200.00") for _ in range(N)]
+    log = coupon_for(user)
+
+    ok, refused = outcomes(one_cart_each(user, courses, body(coupon=log.id)))
+
+    assert len(ok) == 1, refused
+    assert refused == [(400, "coupon_reserved")] * (N - 1)
+    order = Order.objects.get()
+    assert CouponLog.objects.get(pk=log.pk).order_id == order.id == ok[0]["id"]
+    assert order.discount_price == D("20.00")
+
+
+# --- one credit balance, many checkouts -----------------------------------------------------------------------
+
+def test_simultaneous_orders_spending_the_same_credits_from_one_cart(make_user, make_course):
+    user = make_user(credit=1000)
+    put_in_cart(client_of(user), make_course(price="100.00", credit=600))
+
+    ok, refused = outcomes(joined(*in_threads([post_order(user, body(credit=600))] * N)))
+
+    assert len(ok) == 1, refused
+    assert balance(user.id) == 400 == ledger_sum(user.id)
+
+
+def test_simultaneous_orders_spending_the_same_credits_from_different_carts(make_user, make_course):
+    user = make_user(credit=1000)
+    courses = [make_course(price="100.00", credit=300) for _ in range(N)]
+
+    ok, refused = outcomes(one_cart_each(user, courses, body(credit=300)))
+
+    assert len(ok) == 3, refused  # 3 × 300 of 1000 credits
+    assert refused == [(400, "credit_insufficient")] * (N - 3)
+    assert balance(user.id) == 100 == ledger_sum(user.id)
+    assert Order.objects.count() == 3 and all(o.credit == 300 for o in Order.objects.all())
+
+
+# --- one order, two transitions at once -----------------------------------------------------------------------
+
+def _orders_with_credit(make_user, make_course, count):
+    user = make_user(credit=100 * count)
+    client = client_of(user)
+    orders = []
+    for _ in range(count):
+        cart_store.set_all_selected(user.id, False)
+        put_in_cart(client, make_course(price="50.00", credit=100))
+        created = client.post(ORDERS_URL, body(credit=100), format="json")
+        assert created.status_code == 201, created.content
+        orders.append(Order.objects.get(pk=created.json()["id"]))
+    Order.objects.filter(user=user).update(expire_time=timezone.now() - timedelta(seconds=1))
+    assert balance(user.id) == 0
+    return user, orders
+
+
+def test_simultaneous_cancel_and_expiry_make_exactly_one_transition(make_user, make_course):
+    user, orders = _orders_with_credit(make_user, make_course, 5)
+    for order in orders:
+        def cancel(number=order.order_number):
+            response = client_of(user).post(f"{ORDERS_URL}{number}/cancel/")
+            return response.status_code, response.json()
+
+        def expire(order_id=order.id):
+            return order_expire(order_id).order_status
+
+        (cancel_status, cancel_body), expired = joined(*in_threads([cancel, expire, expire, cancel]))[:2]
+        final = Order.objects.get(pk=order.pk).order_status
+        assert final in (Order.Status.CANCELLED, Order.Status.TIMEOUT)
+        if final == Order.Status.CANCELLED:
+            assert (cancel_status, cancel_body["order_status"]) == (200, 2)
+        else:
+            assert (cancel_status, cancel_body["code"]) == (400, "order_not_cancellable")
+        assert expired == final
+        assert [e.number for e in return_entries(order.order_number)] == [100]
+    assert balance(user.id) == 500 == ledger_sum(user.id)
+
+
+def test_simultaneous_payment_and_expiry_one_wins(make_user, make_course, coupon_for):
+    user = make_user()
+    put_in_cart(client_of(user), make_course(price="300.00"))
+    log = coupon_for(user)
+    created = client_of(user).post(ORDERS_URL, body(coupon=log.id), format="json").json()
+    Order.objects.filter(pk=created["id"]).update(expire_time=timezone.now() - timedelta(seconds=1))
+
+    paid, expired = joined(*in_threads([lambda: order_mark_paid(order_id=created["id"], trade_no="T-RACE"),
+                                        lambda: order_expire(created["id"])]))
+    order = Order.objects.get(pk=created["id"])
+    log.refresh_from_db()
+    if order.order_status == Order.Status.PAID:
+        assert paid.newly_paid and expired.order_status == Order.Status.PAID
+        assert (log.order_id, log.use_status) == (order.id, CouponLog.Status.USED)
+        assert user.user_courses.count() == 1
+    else:
+        assert order.order_status == Order.Status.TIMEOUT and isinstance(paid, OrderNotPayable)
+        assert (log.order_id, log.use_status) == (None, CouponLog.Status.UNUSED)
+        assert user.user_courses.count() == 0
+
+
+# --- lock order: an operator's grant racing a checkout ----------------------------------------------------------
+
+def test_granting_a_coupon_while_its_holder_checks_out_does_not_deadlock(make_user, make_course, make_coupon,
+                                                                        grant):
+    """Checkout locks user → coupon log; a grant locks the coupon kind, then its new log row checks the user
+    (a shared lock on the user row). Checkout must not lock the coupon kind as well, or the two wait for each
+    other and MariaDB kills one with a deadlock."""
+    user = make_user()
+    coupon = make_coupon(per_user_limit=5)
+    log = grant(user, coupon)
+    put_in_cart(client_of(user), make_course(price="200.00"))
+
+    with transaction.atomic():
+        Coupon.objects.select_for_update().get(pk=coupon.pk)  # hold the coupon kind
+        granting, grant_result = in_threads([lambda: coupon_grant(coupon_id=coupon.id, user_id=user.id)],
+                                            barrier=False)
+        wait_for_lock_waits(1)  # the grant queues first for the coupon kind
+        checkout, checkout_result = in_threads([post_order(user, body(coupon=log.id))], barrier=False)
+        time.sleep(0.5)  # the checkout takes the user's row, then reaches the coupon
+    joined(granting + checkout, None)
+    results = grant_result + checkout_result
+
+    assert isinstance(results[0], CouponLog), repr(results[0])
+    assert not isinstance(results[1], BaseException) and results[1][0] == 201, results[1]
+    assert CouponLog.objects.filter(user=user, coupon=coupon).count() == 2
+    assert Coupon.objects.get(pk=coupon.pk).remaining == coupon.total - 2
