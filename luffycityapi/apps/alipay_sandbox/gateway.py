@@ -160,10 +160,10 @@ def take_fault(method: str) -> SandboxFault | None:
 
 def handle(request: HttpRequest) -> HttpResponse:
     """Answer one gateway.do request exactly as Alipay would (HTML for the browser method, JSON otherwise)."""
-    is_page = False
+    # Known before parsing, so that even a charset error reaches a browser as a page, not JSON.
+    is_page = PAGE_PAY in (request.GET.get("method"), request.POST.get("method"))
     try:
         params = parse_params(request)
-        is_page = params.get("method") == PAGE_PAY
         method = check_common(params)
         biz = parse_biz(params, node_name(method))
     except GatewayError as error:

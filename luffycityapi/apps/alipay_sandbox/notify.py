@@ -26,6 +26,7 @@ MAX_ATTEMPTS = len(RETRY_WAITS_SECONDS) + 1
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 IDLE_EXIT_SECONDS = 5.0  # the thread exits when nothing is pending for this long (Celery beat stays the backstop)
 MAX_SLEEP_SECONDS = 30.0
+MIN_SLEEP_SECONDS = 0.02  # never spin on the database
 LEASE_SLACK_SECONDS = 10.0
 BEFORE_MODE_SAFETY_NET = timedelta(seconds=60)  # if the "before" send never happens, the schedule takes over
 
@@ -252,13 +253,18 @@ def send_extra(notification_id: int) -> SandboxNotifyAttempt:
 
 
 def seconds_until_next_due() -> float | None:
-    """How long until the earliest pending attempt; None when nothing is pending."""
+    """How long until the earliest pending attempt that nobody holds (a held one counts from its lease's end);
+    None when nothing is pending."""
+    now = timezone.now()
     with db_guard():
-        earliest = SandboxNotification.objects.filter(state=SandboxNotification.State.PENDING).aggregate(
+        pending = SandboxNotification.objects.filter(state=SandboxNotification.State.PENDING)
+        free = pending.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).aggregate(
             at=Min("next_attempt_at"))["at"]
-    if earliest is None:
+        leased = pending.filter(lease_until__gte=now).aggregate(at=Min("lease_until"))["at"]
+    times = [t for t in (free, leased) if t is not None]
+    if not times:
         return None
-    return max(0.0, (earliest - timezone.now()).total_seconds())
+    return max(MIN_SLEEP_SECONDS, (min(times) - now).total_seconds())
 
 
 # --- the in-process driver -----------------------------------------------------------------------------------

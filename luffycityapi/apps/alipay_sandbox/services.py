@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from . import notify, state
@@ -146,6 +146,14 @@ def expire_if_due(trade: SandboxTrade, config: SandboxConfig, now) -> bool:
 
 def open_page_pay(request: PagePayRequest) -> SandboxTrade:
     """Create the pending cashier order, or re-use the existing one under the re-use rules of §1.3 (S8)."""
+    try:
+        return _open_page_pay(request)
+    except IntegrityError:
+        # Two first requests for one out_trade_no raced; the unique constraint let one in. Re-use it.
+        return _open_page_pay(request)
+
+
+def _open_page_pay(request: PagePayRequest) -> SandboxTrade:
     config = state.get_config()
     now = state.sandbox_now(config)
     with transaction.atomic():
