@@ -21,8 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, workers, no_prepare, **options):
         if not no_prepare:
-            call_command("migrate", interactive=False, verbosity=0)
             call_command("alipay_keys")
+            call_command("check")  # a missing or garbled Alipay key stops the start here, with its file named
+            call_command("migrate", interactive=False, verbosity=0)
             call_command("seed_demo")
             call_command("collectstatic", interactive=False, verbosity=0)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
