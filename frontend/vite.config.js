@@ -24,15 +24,7 @@ export default defineConfig({
     outDir: 'dist',
     assetsDir: 'assets',
     emptyOutDir: true,
-    chunkSizeWarningLimit: 1500,
-    rollupOptions: {
-      output: {
-        manualChunks: {
-          'element-plus': ['element-plus'],
-          vendor: ['vue', 'vue-router', 'pinia', 'axios'],
-        },
-      },
-    },
+    chunkSizeWarningLimit: 600,
   },
   test: {
     environment: 'jsdom',

@@ -1,11 +1,10 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import ElementPlus, { ElMessage } from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
-import 'element-plus/dist/index.css'
-import '@/styles/main.css'
+import { ElMessage } from 'element-plus'
 
 import App from './App.vue'
+import elementParts from './plugins/element'
+import '@/styles/main.css'
 import { createAppRouter } from './router'
 import { configureAuth, onApiEvent } from './api'
 import { useAuthStore } from './stores/auth'
@@ -46,7 +45,7 @@ onApiEvent('auth-expired', () => {
 })
 
 app.use(router)
-app.use(ElementPlus, { locale: zhCn })
+app.use(elementParts)
 
 if (auth.isLoggedIn) {
   auth.loadMe().catch(() => {})

@@ -1,0 +1,60 @@
+// Register only the Element Plus parts the shop uses (keeps the bundle small).
+// Styles: the theme base plus each used component's stylesheet (also for ElMessage / ElMessageBox,
+// which views import directly).
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/theme-chalk/el-badge.css'
+import 'element-plus/theme-chalk/el-button.css'
+import 'element-plus/theme-chalk/el-checkbox.css'
+import 'element-plus/theme-chalk/el-empty.css'
+import 'element-plus/theme-chalk/el-form.css'
+import 'element-plus/theme-chalk/el-form-item.css'
+import 'element-plus/theme-chalk/el-icon.css'
+import 'element-plus/theme-chalk/el-input.css'
+import 'element-plus/theme-chalk/el-input-number.css'
+import 'element-plus/theme-chalk/el-loading.css'
+import 'element-plus/theme-chalk/el-pagination.css'
+import 'element-plus/theme-chalk/el-result.css'
+import 'element-plus/theme-chalk/el-skeleton.css'
+import 'element-plus/theme-chalk/el-skeleton-item.css'
+import 'element-plus/theme-chalk/el-message.css'
+import 'element-plus/theme-chalk/el-message-box.css'
+import 'element-plus/theme-chalk/el-overlay.css'
+import {
+  ElBadge,
+  ElButton,
+  ElCheckbox,
+  ElConfigProvider,
+  ElEmpty,
+  ElForm,
+  ElFormItem,
+  ElIcon,
+  ElInput,
+  ElInputNumber,
+  ElLoading,
+  ElPagination,
+  ElResult,
+  ElSkeleton,
+} from 'element-plus'
+
+const components = [
+  ElBadge,
+  ElButton,
+  ElCheckbox,
+  ElConfigProvider,
+  ElEmpty,
+  ElForm,
+  ElFormItem,
+  ElIcon,
+  ElInput,
+  ElInputNumber,
+  ElPagination,
+  ElResult,
+  ElSkeleton,
+]
+
+export default {
+  install(app) {
+    components.forEach((c) => app.use(c))
+    app.use(ElLoading) // v-loading
+  },
+}
