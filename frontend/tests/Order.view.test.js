@@ -157,4 +157,20 @@ describe('Order (checkout) page', () => {
     w.unmount()
     vi.useRealTimers()
   })
+
+  it('a quote refused with order_unpaid_exists offers to resume that order', async () => {
+    ordersApi.quoteOrder.mockRejectedValue({
+      response: { status: 400, data: { errmsg: '所选课程已在未支付的订单中，请继续支付该订单', code: 'order_unpaid_exists', order_number: 'OLD2' } },
+    })
+    ordersApi.fetchOrder.mockResolvedValue({ order_number: 'OLD2', order_status: 0, order_timeout: 120, real_price: '99.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/old2' })
+    const w = await mountOrder()
+    expect(w.get('[data-testid=quote-error]').text()).toContain('未支付的订单')
+    expect(w.get('[data-testid=pay-button]').attributes('disabled')).toBeDefined()
+    await w.get('[data-testid=resume-unpaid]').trigger('click')
+    await flushPromises()
+    expect(openSpy).toHaveBeenCalledWith('http://gw/old2', '_blank')
+    expect(document.querySelector('[data-testid=pay-countdown]').textContent).toMatch(/^0[12]:\d\d$/)
+    w.unmount()
+  })
 })

@@ -32,6 +32,8 @@ export const useCheckoutStore = defineStore('checkout', {
     payType: 0, // 0 = Alipay
     quote: null, // {total_price, discount_price, real_price, max_use_credit}
     quoteError: '',
+    quoteErrorCode: '',
+    unpaidOrderNumber: '', // set when the server says these courses already wait in an unpaid order
     quoting: false,
     loading: false,
     submitting: false,
@@ -116,11 +118,16 @@ export const useCheckoutStore = defineStore('checkout', {
         if (seq !== quoteSeq) return null // a newer question is on its way
         this.quote = quote
         this.quoteError = ''
+        this.quoteErrorCode = ''
+        this.unpaidOrderNumber = ''
         return quote
       } catch (e) {
         if (seq !== quoteSeq) return null
+        const body = errorBody(e)
         this.quote = null
-        this.quoteError = errorBody(e).errmsg || '无法计算订单金额'
+        this.quoteError = body.errmsg || '无法计算订单金额'
+        this.quoteErrorCode = body.code || ''
+        this.unpaidOrderNumber = body.code === 'order_unpaid_exists' ? body.order_number || '' : ''
         throw e
       } finally {
         if (seq === quoteSeq) this.quoting = false
