@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from . import notify, services, signing, state
-from .models import SandboxFault, SandboxTrade
+from .models import SandboxFault
 from .services import BusinessError
 
 PAGE_PAY = "alipay.trade.page.pay"

@@ -157,6 +157,8 @@ class SandboxSink(models.Model):
 
 
 class SandboxSinkHit(models.Model):
+    """One POST a sink received, and what it answered."""
+
     sink = models.ForeignKey(SandboxSink, on_delete=models.CASCADE, related_name="hits")
     content_type = models.CharField(max_length=128, blank=True)
     raw_body = models.TextField()

@@ -31,7 +31,7 @@ class BadRequest(Exception):
 
 
 def control(*methods):
-    """Decorate a control endpoint: allowed methods, CSRF-exempt, JSON errors, DB guard for in-memory SQLite."""
+    """Decorate a control endpoint: allowed methods, CSRF-exempt, JSON 4xx errors for bad input."""
     def decorate(view):
         @csrf_exempt
         @wraps(view)
@@ -42,6 +42,8 @@ def control(*methods):
                 return view(request, *args, **kwargs)
             except BadRequest as error:
                 return JsonResponse({"error": str(error)}, status=error.status)
+            except (TypeError, ValueError) as error:  # e.g. {"seconds": "soon"}: the caller's mistake, said so
+                return JsonResponse({"error": f"bad value: {error}"}, status=400)
         return wrapper
     return decorate
 
