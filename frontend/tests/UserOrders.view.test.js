@@ -102,4 +102,15 @@ describe('my orders', () => {
     expect(document.querySelector('[data-testid=pay-countdown]')).not.toBeNull()
     w.unmount()
   })
+
+  it('an order paid meanwhile goes to the success page instead of showing an error', async () => {
+    const open = vi.spyOn(window, 'open').mockReturnValue({})
+    paymentsApi.fetchAlipayLink.mockRejectedValue({ response: { status: 400, data: { errmsg: '订单已支付，请勿重复支付', code: 'order_already_paid' } } })
+    const w = await mountAt('/user/orders')
+    await w.get('[data-testid=order-row-pay]').trigger('click')
+    await flushPromises()
+    expect(open).not.toHaveBeenCalled()
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/order/success/N1'), { timeout: 3000 })
+    w.unmount()
+  })
 })

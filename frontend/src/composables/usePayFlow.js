@@ -1,5 +1,6 @@
 import { reactive } from 'vue'
 import { useRouter } from 'vue-router'
+import { errorCode } from '@/api'
 import { useOrdersStore, statusOf, ORDER_STATUS } from '@/stores/orders'
 
 /**
@@ -22,7 +23,17 @@ export function usePayFlow() {
    * @returns {Promise<'opened'|'paid'>}
    */
   async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '' } = {}) {
-    const data = await orders.payLink(orderNumber)
+    let data
+    try {
+      data = await orders.payLink(orderNumber)
+    } catch (e) {
+      // Paid meanwhile (another tab, the notify): nothing to pay, show the result.
+      if (errorCode(e) === 'order_already_paid') {
+        goSuccess(orderNumber)
+        return 'paid'
+      }
+      throw e
+    }
     if (!data || !data.link) {
       // A "0.00" order (or one already paid): nothing to pay at the gateway.
       if (statusOf(data) === ORDER_STATUS.PAID || (data && data.paid === true)) {
