@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MYSQL_STAMP := $(VENV)/.installed-mysql
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench clean
+.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -50,6 +50,23 @@ test-frontend:
 
 test-e2e: install build-frontend
 	scripts/e2e.sh
+
+# `make bench`: the production stack (gunicorn, MariaDB database luffycity_bench, Redis db 9) under wrk, every
+# hot path against the floor; results in bench-results/. BENCH_ARGS="--duration 8 --only pay_link" etc.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): requirements-bench.txt
+	$(BIN)/pip install -q -r requirements-bench.txt
+	touch $@
+
+bench-deps:
+	@if ! pkg-config --exists mysqlclient 2>/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -q default-libmysqlclient-dev pkg-config >/dev/null || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q default-libmysqlclient-dev pkg-config >/dev/null; }; fi
+
+bench: $(STAMP) bench-deps
+	$(MAKE) --no-print-directory $(MYSQL_STAMP) $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var frontend/dist

@@ -23,6 +23,10 @@ urlpatterns = [
     path("api/", include(api_patterns)),
 ]
 
+if getattr(settings, "BENCH_ENDPOINTS", False):
+    # `make bench` only: the floor endpoint every hot path is measured against (bench/floor.py).
+    urlpatterns.append(path("api/bench/", include("bench.floor")))
+
 if getattr(settings, "ALIPAY_SANDBOX", False):
     urlpatterns.append(path("sandbox/alipay/", include("luffycityapi.apps.alipay_sandbox.urls")))
 

@@ -222,3 +222,8 @@ SANDBOX_NOTIFY_TIME_SCALE = env.float("SANDBOX_NOTIFY_TIME_SCALE", default=0.01)
 SANDBOX_APP = "luffycityapi.apps.alipay_sandbox"
 if ALIPAY_SANDBOX:
     INSTALLED_APPS += [SANDBOX_APP]
+
+# --- benchmarking (`make bench`) ---
+# Mounts /api/bench/floor/ (bench/floor.py), the reference request every hot path is compared with. Off
+# everywhere except in the stack the harness starts.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

@@ -1,0 +1,632 @@
+#!/usr/bin/env python
+"""`make bench`: start the production stack on this machine, seed it, load every hot path with wrk and compare
+each with the floor (bench/floor.py) measured in the same run.
+
+    .venv/bin/python bench/run.py [--duration 6] [--only course_list,floor] [--keep-db]
+
+The stack: gunicorn (2 sync workers, settings.prod) on a free 127.0.0.1 port, MariaDB database
+`luffycity_bench` (dropped, created and migrated here), Redis database 9 (flushed here). Only 127.0.0.1 is
+loaded, every run is bounded, and the gunicorn this script started is stopped by its PID on any exit.
+Results: a table on stdout, bench-results/latest.json and bench-results/latest.png (also kept by timestamp).
+Exit status 1 when a target is missed (ratio to the floor, p99 < 100 ms) or a path answered wrongly."""
+import argparse
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench-results"
+WORK = RESULTS / "work"
+LUA = ROOT / "bench" / "lua" / "replay.lua"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+CONNECTIONS = 32
+WRK_THREADS = 2
+P99_LIMIT_MS = 100.0
+PASSWORD = "bench-pass-2026"
+# Minimum throughput as a share of the floor's (issue #7). The journey has no ratio: it is a mix of steps.
+TARGETS = {
+    "course_list": 0.8, "course_detail": 0.8, "cart_add": 0.8, "cart_list": 0.8, "order_quote": 0.5,
+    "order_create": 0.25, "pay_link": 0.5, "notify_distinct": 0.3, "notify_duplicate": 0.8, "poll_paid": 0.8,
+}
+LABELS = {
+    "floor": "floor (auth + 1 indexed read + 1 Redis read)", "course_list": "GET /api/courses/",
+    "course_detail": "GET /api/courses/<id>/", "cart_add": "POST /api/cart/", "cart_list": "GET /api/cart/",
+    "order_quote": "POST /api/orders/quote/", "order_create": "POST /api/orders/",
+    "pay_link": "GET /api/payments/alipay/<no>/", "notify_distinct": "notify, distinct orders",
+    "notify_duplicate": "notify, duplicates of paid orders", "poll_paid": "GET .../alipay/query/<no>/ (paid)",
+    "journey": "journey login→cart→order→link→notify→query",
+}
+
+# --- the stack's environment -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def configure_environment(port: int, database_url: str, redis_url: str) -> dict:
+    """The same variables for this process (seeding, signing tokens) and for gunicorn."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "luffycityapi.settings.prod",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        # plain http on loopback: no https redirect, no secure-only cookies, no HSTS
+        "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", "SECURE_HSTS_SECONDS": "0",
+        "ALIPAY_SANDBOX": "false",
+        "BENCH_ENDPOINTS": "true",
+        "LOG_LEVEL": "WARNING",
+        "JWT_ACCESS_MINUTES": "120",
+        # every request comes from 127.0.0.1: the per-IP login throttle would otherwise stop the journey
+        "THROTTLE_LOGIN": "1000000/min",
+    }
+    os.environ.update(env)
+    return {**os.environ}
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        if subprocess.run(["sh", "-c", "command -v wrk"], stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], check=False, stdout=subprocess.DEVNULL)
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        path = shutil.which("wrk")
+    if not path:
+        sys.exit("bench: wrk is not installed (Debian: apt-get install wrk)")
+    return path
+
+
+def recreate_database(database_url: str) -> None:
+    """Drop and create the bench database, so every run starts from the same empty schema."""
+    import MySQLdb
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    if not name.endswith("_bench"):
+        sys.exit(f"bench: refusing to drop database {name!r}: the bench database's name must end in _bench")
+    conn = MySQLdb.connect(host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
+                           passwd=url.password or "")
+    cur = conn.cursor()
+    cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    conn.close()
+
+
+# --- seeding -------------------------------------------------------------------------------------------------
+
+class Pools:
+    """Who and what each path uses (ids, order numbers, tokens)."""
+
+
+def seed(n_create: int, n_notify_users: int) -> Pools:
+    from decimal import Decimal
+
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from luffycityapi.apps.cart import store as cart_store
+    from luffycityapi.apps.courses.models import (Activity, Course, CourseCategory, CourseChapter, CourseDiscount,
+                                                  CourseLesson)
+    from luffycityapi.apps.orders.models import Order, OrderDetail
+    from luffycityapi.apps.users.models import User, UserCourse
+    from luffycityapi.core.redis import get_redis
+
+    now = timezone.now()
+    categories = CourseCategory.objects.bulk_create([CourseCategory(name=f"分类 {i}", orders=i) for i in range(4)])
+    courses = Course.objects.bulk_create([
+        Course(name=f"压测课程 {i}", category=categories[i % 4], brief="用于压测的课程。" * 5,
+               price=Decimal(f"{99 + i * 10}.00"), credit=50 * (i % 3), orders=i, level=i % 3)
+        for i in range(60)])
+    courses = list(Course.objects.order_by("id"))
+    activity = Activity.objects.create(name="压测限时活动", start_time=now - timedelta(days=1),
+                                       end_time=now + timedelta(days=7))
+    CourseDiscount.objects.bulk_create([
+        CourseDiscount(course=c, activity=activity, kind=(1, 2, 3)[i % 3],
+                       value=(Decimal("49.00"), Decimal("0.80"), Decimal("0.00"))[i % 3])
+        for i, c in enumerate(courses) if i % 4 == 0])
+    CourseChapter.objects.bulk_create([CourseChapter(course=c, orders=n, name=f"第 {n} 章")
+                                       for c in courses for n in range(1, 4)])
+    CourseLesson.objects.bulk_create([CourseLesson(chapter=ch, orders=n, name=f"第 {n} 节", duration="10:00")
+                                      for ch in CourseChapter.objects.all() for n in range(1, 5)])
+
+    password = make_password(PASSWORD)  # one real PBKDF2 hash shared by every bench user
+
+    def users(prefix: int, n: int) -> list[User]:
+        User.objects.bulk_create([User(username=str(prefix + i), mobile=str(prefix + i), password=password)
+                                  for i in range(n)], batch_size=1000)
+        return list(User.objects.filter(mobile__gte=str(prefix), mobile__lt=str(prefix + n)).order_by("mobile"))
+
+    pools = Pools()
+    pools.base = users(13600000000, 200)      # floor, cart list, pay link, polling, duplicate notifies
+    pools.cart = users(13610000000, 200)      # cart add
+    pools.create = users(13620000000, n_create)   # quote (read-only) and order create (one order each)
+    pools.notify = users(13630000000, n_notify_users)  # 20 unpaid orders each for distinct notifies
+    pools.journey = users(13640000000, 2000)  # one fresh user per journey
+    pools.courses = courses
+
+    def token(user) -> str:
+        return str(AccessToken.for_user(user))
+
+    for name in ("base", "cart", "create"):
+        setattr(pools, f"{name}_tokens", [token(u) for u in getattr(pools, name)])
+
+    expire = now + timedelta(hours=2)
+    orders, details, grants = [], [], []
+    pools.paid, pools.unpaid_link, pools.unpaid_notify = [], [], []
+
+    def order(user, number, course, status, **extra):
+        o = Order(user=user, order_number=number, order_status=status, total_price=course.price,
+                  real_price=course.price, expire_time=expire, name=f"购买课程：{course.name}", **extra)
+        orders.append(o)
+        details.append((number, course))
+        return o
+
+    for i, user in enumerate(pools.base):
+        order(user, f"BP{i:06d}", courses[0], Order.Status.PAID, pay_time=now, trade_no=f"2026BP{i:010d}")
+        grants.append(UserCourse(user=user, course=courses[0], order_number=f"BP{i:06d}"))
+        pools.paid.append((pools.base_tokens[i], f"BP{i:06d}", courses[0].price))
+        for j in (1, 2):
+            order(user, f"BL{i:06d}{j}", courses[j], Order.Status.UNPAID)
+            pools.unpaid_link.append((pools.base_tokens[i], f"BL{i:06d}{j}"))
+    for i, user in enumerate(pools.notify):
+        for j in range(20):
+            number = f"BN{i:06d}{j:02d}"
+            order(user, number, courses[10 + j], Order.Status.UNPAID)
+            pools.unpaid_notify.append((number, courses[10 + j].price))
+    Order.objects.bulk_create(orders, batch_size=2000)
+    ids = dict(Order.objects.filter(order_number__startswith="B").values_list("order_number", "id"))
+    OrderDetail.objects.bulk_create([
+        OrderDetail(order_id=ids[number], course=course, name=course.name, price=course.price,
+                    real_price=course.price) for number, course in details], batch_size=2000)
+    UserCourse.objects.bulk_create(grants)
+
+    # carts: base users hold four courses; create users two selected ones (distinct from any order they have)
+    redis = get_redis()
+    pipe = redis.pipeline(transaction=False)
+    for user in pools.base:
+        pipe.hset(f"cart_{user.id}", mapping={str(c.id): "1" for c in courses[3:7]})
+    for i, user in enumerate(pools.create):
+        pipe.hset(f"cart_{user.id}", mapping={str(courses[7 + i % 40].id): "1", str(courses[8 + i % 40].id): "1"})
+    pipe.execute()
+    assert cart_store.count(pools.base[0].id) == 4
+    return pools
+
+
+def signer():
+    """Alipay's side of a notify: RSA2 over the sorted, non-empty parameters, with the sandbox's private key."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from django.conf import settings
+
+    key = serialization.load_pem_private_key(Path(settings.SANDBOX_PRIVATE_KEY_FILE).read_bytes(), password=None)
+
+    def sign(params: dict) -> str:
+        content = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if v not in ("", None))
+        signature = key.sign(content.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return urlencode({**params, "sign_type": "RSA2", "sign": base64.b64encode(signature).decode()})
+
+    return sign
+
+
+def notify_params(order_number: str, amount, trade_no: str) -> dict:
+    from django.conf import settings
+
+    now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    amount = f"{amount:.2f}"
+    return {
+        "gmt_create": now, "charset": "utf-8", "gmt_payment": now, "notify_time": now, "subject": "购买课程",
+        "buyer_id": "2088102177846880", "invoice_amount": amount, "version": "1.0",
+        "notify_id": f"N{trade_no}", "notify_type": "trade_status_sync", "out_trade_no": order_number,
+        "total_amount": amount, "trade_status": "TRADE_SUCCESS", "trade_no": trade_no,
+        "auth_app_id": settings.ALIPAY_APP_ID, "receipt_amount": amount, "point_amount": "0.00",
+        "buyer_pay_amount": amount, "app_id": settings.ALIPAY_APP_ID, "seller_id": settings.SANDBOX_SELLER_ID,
+        "fund_bill_list": f'[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]',
+    }
+
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+
+
+def request_files(pools: Pools) -> dict:
+    """One wrk request file per path: (file, distinct, expected statuses, expected body)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    sign = signer()
+    courses = pools.courses
+
+    def write(name, rows):
+        path = WORK / f"{name}.tsv"
+        with path.open("w") as f:
+            for method, url, ctype, token, body in rows:
+                assert "\t" not in body and "\n" not in body
+                f.write(f"{method}\t{url}\t{ctype}\t{token}\t{body}\n")
+        return path
+
+    checkout = json.dumps({"pay_type": 0, "user_coupon_id": -1, "credit": 0})
+    files = {
+        "floor": (write("floor", [("GET", f"/api/bench/floor/?course_id={courses[i % 60].id}", "", t, "")
+                                  for i, t in enumerate(pools.base_tokens)]), False, "200", ""),
+        "course_list": (write("course_list", [("GET", f"/api/courses/?page={p}", "", "", "")
+                                              for p in (1, 1, 2, 3, 4, 5, 6)]), False, "200", ""),
+        "course_detail": (write("course_detail", [("GET", f"/api/courses/{c.id}/", "", "", "") for c in courses]),
+                          False, "200", ""),
+        "cart_add": (write("cart_add", [("POST", "/api/cart/", JSON_TYPE, t, json.dumps({"course_id": courses[
+            30 + (i + k) % 30].id})) for k in range(5) for i, t in enumerate(pools.cart_tokens)]), False, "201", ""),
+        "cart_list": (write("cart_list", [("GET", "/api/cart/", "", t, "") for t in pools.base_tokens]),
+                      False, "200", ""),
+        "order_quote": (write("order_quote", [("POST", "/api/orders/quote/", JSON_TYPE, t, checkout)
+                                              for t in pools.create_tokens[:300]]), False, "200", ""),
+        "order_create": (write("order_create", [("POST", "/api/orders/", JSON_TYPE, t, checkout)
+                                                for t in pools.create_tokens]), True, "201", ""),
+        "pay_link": (write("pay_link", [("GET", f"/api/payments/alipay/{no}/", "", t, "")
+                                        for t, no in pools.unpaid_link]), False, "200", ""),
+        "notify_distinct": (write("notify_distinct", [
+            ("POST", "/api/payments/alipay/notify", FORM_TYPE, "",
+             sign(notify_params(no, amount, f"2026N{no[2:]}"))) for no, amount in pools.unpaid_notify]),
+            True, "200", "success"),
+        "notify_duplicate": (write("notify_duplicate", [
+            ("POST", "/api/payments/alipay/notify", FORM_TYPE, "",
+             sign(notify_params(no, amount, f"2026BP{no[2:]:0>10}"))) for _, no, amount in pools.paid]),
+            False, "200", "success"),
+        "poll_paid": (write("poll_paid", [("GET", f"/api/payments/alipay/query/{no}/", "", t, "")
+                                          for t, no, _ in pools.paid]), False, "200", ""),
+    }
+    return files
+
+
+# --- the server ----------------------------------------------------------------------------------------------
+
+class Server:
+    """The gunicorn this run started; stopped by its PID whatever happens."""
+
+    def __init__(self, port: int, env: dict):
+        self.port = port
+        self.log = RESULTS / "gunicorn.log"
+        self.proc = subprocess.Popen(
+            [str(GUNICORN), "luffycityapi.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--worker-class", "sync", "--backlog", "2048", "--timeout", "60", "--log-level", "warning",
+             "--error-logfile", str(self.log)],
+            cwd=ROOT, env=env, start_new_session=True)
+
+    def wait_ready(self, timeout=60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"bench: gunicorn exited with {self.proc.returncode}; see {self.log}")
+            try:
+                status, _ = http_call(self.port, "GET", "/api/health/")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("bench: gunicorn did not answer /api/health/ in time")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM to the master only: it stops its own workers
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def http_call(port, method, path, body=None, headers=None, timeout=10.0):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+# --- load ----------------------------------------------------------------------------------------------------
+
+def run_wrk(wrk: str, port: int, name: str, spec, duration: float) -> dict:
+    path, distinct, statuses, body = spec
+    env = {**os.environ, "BENCH_REQUESTS": str(path), "BENCH_THREADS": str(WRK_THREADS),
+           "BENCH_DISTINCT": "1" if distinct else "0", "BENCH_EXPECT_STATUS": statuses, "BENCH_EXPECT_BODY": body}
+    cmd = [wrk, f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{max(1, round(duration))}s", "--timeout", "5s", "-s", str(LUA),
+           f"http://127.0.0.1:{port}"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=duration + 60)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"bench: wrk gave no result for {name}:\n{out.stdout}\n{out.stderr}")
+    raw = json.loads(line[len("BENCH_JSON "):])
+    seconds = raw["duration_us"] / 1e6
+    problems = []
+    if raw["bad"]:
+        problems.append(f"{raw['bad']} unexpected answers, e.g. {raw['sample']!r}")
+    if raw["connect_errors"] or raw["read_errors"] or raw["write_errors"] or raw["timeouts"]:
+        problems.append("socket errors/timeouts: " + ", ".join(
+            f"{k}={raw[k]}" for k in ("connect_errors", "read_errors", "write_errors", "timeouts") if raw[k]))
+    if distinct and raw["wraps"]:
+        problems.append(f"ran out of distinct requests ({raw['lines']} prepared): seed more")
+    return {"name": name, "requests": raw["requests"], "good": raw["good"], "seconds": round(seconds, 2),
+            "rps": round(raw["good"] / seconds, 1), "p50_ms": raw["p50_us"] / 1000, "p90_ms": raw["p90_us"] / 1000,
+            "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000, "problems": problems,
+            "tool": "wrk", "connections": CONNECTIONS}
+
+
+def run_journey(port: int, pools: Pools, duration: float) -> dict:
+    """login → cart add → order → pay link → notify → query, by 32 concurrent users, each journey a new user.
+    Driven from Python, not wrk: the notify must be RSA-signed for an order number that exists only once the
+    order is created, and wrk's Lua cannot sign."""
+    sign = signer()
+    users = iter(pools.journey)
+    # courses without a discount window (every 4th has one, some of them free: a 0.00 order needs no payment)
+    course_ids = [c.id for i, c in enumerate(pools.courses) if i >= 40 and i % 4]
+    lock = threading.Lock()
+    steps = {k: [] for k in ("login", "cart_add", "order_create", "pay_link", "notify", "query")}
+    journeys, failures = [], []
+    stop_at = time.monotonic() + duration
+
+    def timed(step, method, path, body=None, headers=None):
+        t = time.perf_counter()
+        status, content = http_call(port, method, path, body, headers)
+        elapsed = (time.perf_counter() - t) * 1000
+        with lock:
+            steps[step].append(elapsed)
+        return status, content
+
+    def journey(user, n):
+        t0 = time.perf_counter()
+        status, content = timed("login", "POST", "/api/users/login/",
+                                json.dumps({"username": user.mobile, "password": PASSWORD}), {"Content-Type": JSON_TYPE})
+        assert status == 200, (status, content[:200])
+        auth = {"Authorization": f"Bearer {json.loads(content)['access']}", "Content-Type": JSON_TYPE}
+        status, content = timed("cart_add", "POST", "/api/cart/",
+                                json.dumps({"course_id": course_ids[n % len(course_ids)]}), auth)
+        assert status == 201, (status, content[:200])
+        status, content = timed("order_create", "POST", "/api/orders/",
+                                json.dumps({"pay_type": 0, "user_coupon_id": -1, "credit": 0}), auth)
+        assert status == 201, (status, content[:200])
+        order = json.loads(content)
+        status, content = timed("pay_link", "GET", f"/api/payments/alipay/{order['order_number']}/", None, auth)
+        assert status == 200 and json.loads(content)["link"], (status, content[:200])
+        from decimal import Decimal
+
+        body = sign(notify_params(order["order_number"], Decimal(order["real_price"]), f"2026J{n:012d}"))
+        status, content = timed("notify", "POST", "/api/payments/alipay/notify", body, {"Content-Type": FORM_TYPE})
+        assert status == 200 and content == b"success", (status, content[:200])
+        status, content = timed("query", "GET", f"/api/payments/alipay/query/{order['order_number']}/", None, auth)
+        assert status == 200 and json.loads(content)["order_status"] == 1, (status, content[:200])
+        return (time.perf_counter() - t0) * 1000
+
+    def worker():
+        while time.monotonic() < stop_at:
+            with lock:
+                user = next(users, None)
+                n = len(journeys) + len(failures) + 1000 * len(steps["login"])
+            if user is None:
+                with lock:
+                    failures.append("ran out of journey users")
+                return
+            try:
+                elapsed = journey(user, n)
+            except (AssertionError, OSError, KeyError, ValueError) as exc:
+                with lock:
+                    failures.append(repr(exc)[:300])
+                continue
+            with lock:
+                journeys.append(elapsed)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=duration + 60)
+    seconds = time.monotonic() - started
+    n_requests = sum(len(v) for v in steps.values())
+    return {"name": "journey", "requests": n_requests, "good": n_requests, "seconds": round(seconds, 2),
+            "rps": round(n_requests / seconds, 1), "journeys_per_s": round(len(journeys) / seconds, 2),
+            "journeys": len(journeys), "p50_ms": pct(journeys, 50), "p90_ms": pct(journeys, 90),
+            "p99_ms": pct(journeys, 99), "max_ms": max(journeys, default=0.0),
+            "steps": {k: {"n": len(v), "p50_ms": pct(v, 50), "p99_ms": pct(v, 99)} for k, v in steps.items()},
+            "problems": sorted(set(failures))[:5], "tool": "python threads", "connections": CONNECTIONS}
+
+
+def pct(values, p) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 2)
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+def evaluate(results: dict) -> list[str]:
+    floor = results["floor"]["rps"]
+    missed = []
+    for name, row in results.items():
+        if name == "floor":
+            row["ratio"] = 1.0
+        elif name != "journey":
+            row["ratio"] = round(row["rps"] / floor, 3) if floor else 0.0
+        target = TARGETS.get(name)
+        row["target_ratio"] = target
+        row["verdicts"] = []
+        if target is not None and row["ratio"] < target:
+            row["verdicts"].append(f"ratio {row['ratio']:.2f} < {target}")
+        if name != "journey" and row["p99_ms"] >= P99_LIMIT_MS:
+            row["verdicts"].append(f"p99 {row['p99_ms']:.1f} ms >= {P99_LIMIT_MS:.0f}")
+        row["verdicts"] += row["problems"]
+        if row["verdicts"]:
+            missed.append(f"{name}: " + "; ".join(row["verdicts"]))
+    return missed
+
+
+def table(results: dict) -> str:
+    lines = [f"| path | req/s | p50 ms | p99 ms | ratio to floor | target | ok |", "|---|---:|---:|---:|---:|---:|:-:|"]
+    for name, row in results.items():
+        ratio = "" if name == "journey" else f"{row['ratio']:.2f}"
+        target = f"≥ {row['target_ratio']}" if row.get("target_ratio") else ""
+        rps = f"{row['rps']:.0f}"
+        if name == "journey":
+            rps += f" ({row['journeys_per_s']:.1f} journeys/s)"
+        lines.append(f"| {LABELS.get(name, name)} | {rps} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | "
+                     f"{target} | {'✗' if row['verdicts'] else '✓'} |")
+    return "\n".join(lines)
+
+
+def chart(results: dict, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: matplotlib is not installed (pip install -r requirements-bench.txt); no chart", flush=True)
+        return False
+    names = [n for n in results if n != "journey"]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8), sharex=True)
+    rps = [results[n]["rps"] for n in names]
+    colors = ["#888888" if n == "floor" else ("#c0392b" if results[n]["verdicts"] else "#2e86c1") for n in names]
+    top.bar(names, rps, color=colors)
+    floor = results["floor"]["rps"]
+    top.axhline(floor, color="#555555", linestyle="--", linewidth=1)
+    for i, n in enumerate(names):
+        top.text(i, rps[i], f"{results[n]['ratio']:.2f}", ha="center", va="bottom", fontsize=8)
+        if TARGETS.get(n):
+            top.hlines(floor * TARGETS[n], i - 0.4, i + 0.4, color="#e67e22", linewidth=2)
+    top.set_ylabel("req/s (label: ratio to floor; orange: target)")
+    top.set_title(f"luffycity bench — gunicorn 2 sync workers, {CONNECTIONS} connections, "
+                  f"{datetime.now():%Y-%m-%d %H:%M}")
+    bottom.bar([i - 0.2 for i in range(len(names))], [results[n]["p50_ms"] for n in names], width=0.4, label="p50")
+    bottom.bar([i + 0.2 for i in range(len(names))], [results[n]["p99_ms"] for n in names], width=0.4, label="p99")
+    bottom.axhline(P99_LIMIT_MS, color="#c0392b", linestyle="--", linewidth=1, label="p99 limit")
+    bottom.set_ylabel("latency ms")
+    bottom.legend()
+    bottom.set_xticks(range(len(names)))
+    bottom.set_xticklabels(names, rotation=30, ha="right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+# --- main ----------------------------------------------------------------------------------------------------
+
+ORDER = ["floor", "course_list", "course_detail", "cart_add", "cart_list", "order_quote", "order_create",
+         "pay_link", "notify_distinct", "notify_duplicate", "poll_paid", "journey"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "6")),
+                        help="seconds of load per path (default 6)")
+    parser.add_argument("--only", default="", help="comma-separated paths (the floor always runs)")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/luffycity_bench"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    args = parser.parse_args()
+    wanted = [n for n in ORDER if not args.only or n == "floor" or n in args.only.split(",")]
+
+    RESULTS.mkdir(exist_ok=True)
+    wrk = ensure_wrk()
+    port = free_port()
+    env = configure_environment(port, args.database_url, args.redis_url)
+    started = time.monotonic()
+
+    print(f"bench: fresh database {urlparse(args.database_url).path.lstrip('/')}, Redis {args.redis_url}", flush=True)
+    recreate_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from luffycityapi.core.redis import get_redis
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("alipay_keys", stdout=open(os.devnull, "w"))
+    get_redis().flushdb()
+    pools = seed(n_create=8000, n_notify_users=500)
+    files = request_files(pools)
+    from django.db import connections
+
+    connections.close_all()  # gunicorn's workers get their own; this process only signs from here on
+    print(f"bench: seeded in {time.monotonic() - started:.0f} s; starting gunicorn on 127.0.0.1:{port}", flush=True)
+
+    server = Server(port, env)
+
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    results = {}
+    try:
+        server.wait_ready()
+        # warm both workers (imports, connections, the catalogue cache) before anything is measured
+        warm = (WORK / "warm.tsv")
+        warm.write_text("".join(line for name in ("floor", "course_list", "course_detail", "cart_list", "poll_paid")
+                                for line in files[name][0].read_text().splitlines(keepends=True)[:50]))
+        run_wrk(wrk, port, "warm", (warm, False, "200", ""), 2)
+        for name in wanted:
+            print(f"bench: {name} …", flush=True)
+            if name == "journey":
+                results[name] = run_journey(port, pools, args.duration)
+            else:
+                results[name] = run_wrk(wrk, port, name, files[name], args.duration)
+        # the floor again at the end: the reference is the mean of both, so drift during the run is shared
+        again = run_wrk(wrk, port, "floor", files["floor"], args.duration)
+        first = results["floor"]
+        results["floor"] = {**first, "rps": round((first["rps"] + again["rps"]) / 2, 1),
+                            "p50_ms": max(first["p50_ms"], again["p50_ms"]),
+                            "p99_ms": max(first["p99_ms"], again["p99_ms"]),
+                            "runs_rps": [first["rps"], again["rps"]], "problems": first["problems"] + again["problems"]}
+    finally:
+        server.stop()
+
+    missed = evaluate(results)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = {"when": datetime.now().isoformat(timespec="seconds"), "duration_s": args.duration,
+              "connections": CONNECTIONS, "workers": 2, "cpus": os.cpu_count(), "database": args.database_url,
+              "redis": args.redis_url, "results": results, "missed": missed,
+              "total_seconds": round(time.monotonic() - started, 1)}
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        (RESULTS / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    if chart(results, RESULTS / f"bench-{stamp}.png"):
+        shutil.copyfile(RESULTS / f"bench-{stamp}.png", RESULTS / "latest.png")
+    (RESULTS / "latest.md").write_text(table(results) + "\n")
+    print()
+    print(table(results))
+    if "journey" in results:
+        print("\njourney steps (ms): " + ", ".join(f"{k} p50 {v['p50_ms']:.1f} / p99 {v['p99_ms']:.1f}"
+                                               for k, v in results["journey"]["steps"].items()))
+    print(f"\nfloor runs: {results['floor']['runs_rps']} req/s; total {report['total_seconds']:.0f} s; "
+          f"results in {RESULTS}/latest.json, latest.png")
+    if missed:
+        print("\nMISSED:\n  " + "\n  ".join(missed))
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
