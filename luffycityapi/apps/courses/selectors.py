@@ -1,9 +1,22 @@
-"""Catalogue reads: shown, undeleted courses, with discounts prefetched so pricing does no queries."""
+"""Catalogue reads: shown, undeleted courses, with discounts prefetched so pricing does no queries.
+
+The public catalogue (list and detail) is also kept in Django's cache (Redis), because it is read on every
+page and changes rarely. What is cached never goes stale in time: each course carries all of its discount
+windows with their absolute start and end, and the discount shown (and its `expire` seconds) is worked out per
+request. Any change to a course, category, activity, discount, chapter or lesson starts a new cache generation
+(signals.py); entries of older generations are simply never read again and expire on their own."""
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 
 from luffycityapi.core.errors import NotFound, ShopError
 
 from .models import Course, CourseChapter, CourseDiscount
+from .pricing import ActiveDiscount, discounted_price
+
+GENERATION_KEY = "catalogue:generation"
 
 
 def _with_discounts(qs):
@@ -29,7 +42,8 @@ def course_detail(course_id) -> Course:
 def course_for_sale(course_id: int) -> Course:
     """A course a student may buy now, or a 400 saying why not: unknown, deleted and hidden each get their own
     code so the SPA can tell "no such course" from "taken off the shelf"."""
-    course = _with_discounts(Course.objects.filter(pk=course_id)).first()
+    # Only what the check needs: adding to the cart prices nothing (the cart and checkout read prices later).
+    course = Course.objects.filter(pk=course_id).only("id", "is_deleted", "is_show").first()
     if course is None:
         raise ShopError("课程不存在", code="course_not_found")
     if course.is_deleted:
@@ -42,3 +56,63 @@ def course_for_sale(course_id: int) -> Course:
 def courses_by_ids(course_ids) -> dict[int, Course]:
     """Visible courses among the ids, keyed by id (one query + prefetch)."""
     return {c.id: c for c in course_list().filter(pk__in=list(course_ids))}
+
+
+# --- the cached public catalogue ------------------------------------------------------------------------------
+
+def catalogue_changed() -> None:
+    """Start a new cache generation. A nanosecond clock, not a counter: if Redis ever lost this key alone, a
+    restarted counter could name an old generation whose entries are still cached."""
+    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)  # add: a concurrent first reader may have won
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def discount_windows(course: Course) -> list[tuple]:
+    """(name, price, start, end) of every discount of a course (prefetched), in the order pricing reads them."""
+    return [(d.activity.name or d.get_kind_display(), discounted_price(course.price, d), d.activity.start_time,
+             d.activity.end_time) for d in course.discounts.all()]
+
+
+def discount_at(windows, now) -> dict:
+    """The API's `discount` at `now`: the cheapest window open at that moment (the first of equals), as
+    courses.pricing.active_discount picks it, with `expire` counted from now; {} when none is open."""
+    best = None
+    for name, price, start, end in windows:
+        if start <= now < end and (best is None or price < best.price):
+            best = ActiveDiscount(name, price, end)
+    return best.as_api(now) if best else {}
+
+
+def _cached(key: str, build):
+    key = f"catalogue:{_generation()}:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=settings.CATALOGUE_CACHE_SECONDS)
+    return value
+
+
+def catalogue_rows(serialize) -> list[dict]:
+    """Every visible course as the list serializer renders it, without `discount` but with `discount_windows`
+    (see discount_at); cached. `serialize(course)` renders one course."""
+    def build():
+        return [{**dict(serialize(course)), "discount_windows": discount_windows(course)} for course in course_list()]
+
+    return _cached("list", build)
+
+
+def catalogue_course(course_id: int, serialize) -> dict:
+    """One visible course with chapters and lessons as the detail serializer renders it (like catalogue_rows);
+    cached; 404 for a course nobody may see."""
+    def build():
+        course = course_detail(course_id)
+        return {**dict(serialize(course)), "discount_windows": discount_windows(course)}
+
+    return _cached(f"course:{course_id}", build)

@@ -1,0 +1,195 @@
+"""No N+1 on the list endpoints tests/core/test_query_counts.py does not cover: a user's orders, purchased
+courses, credit ledger and usable coupons cost a fixed number of queries however many rows they show. And the
+cached catalogue: a warm read does no query at all, and a change is visible at once."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from luffycityapi.apps.courses.models import CourseChapter, CourseLesson
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, path, **params) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    return len(captured), response.json()
+
+
+def _order(user, courses, number):
+    from luffycityapi.apps.orders.models import Order, OrderDetail
+
+    order = Order.objects.create(user=user, order_number=number, expire_time=timezone.now() + timedelta(minutes=15),
+                                 total_price=sum(c.price for c in courses), real_price=sum(c.price for c in courses))
+    OrderDetail.objects.bulk_create([OrderDetail(order=order, course=c, name=c.name, price=c.price,
+                                                 real_price=c.price) for c in courses])
+    return order
+
+
+def test_order_list_queries_do_not_grow_with_orders_or_their_courses(auth_client, make_course):
+    _order(auth_client.user, [make_course()], "P0001")
+    one, body = queries_for(auth_client, "/api/orders/", size=50)
+    for n in range(2, 9):
+        _order(auth_client.user, [make_course() for _ in range(3)], f"P{n:04d}")
+
+    many, body = queries_for(auth_client, "/api/orders/", size=50)
+
+    assert body["count"] == 8 and sum(len(o["courses"]) for o in body["results"]) == 22
+    assert many == one
+    assert many <= 4  # the token's user, count, the page, its lines with their courses
+
+
+def test_my_courses_queries_do_not_grow_with_the_courses(auth_client, make_course):
+    from luffycityapi.apps.users.services import user_courses_grant
+
+    user_courses_grant(user_id=auth_client.user.id, course_ids=[make_course().id], order_number="P1")
+    one, _ = queries_for(auth_client, "/api/users/courses/")
+    user_courses_grant(user_id=auth_client.user.id, course_ids=[make_course().id for _ in range(9)],
+                       order_number="P2")
+
+    many, body = queries_for(auth_client, "/api/users/courses/")
+
+    assert len(body) == 10 and all(row["course"]["name"] for row in body)
+    assert many == one
+    assert many <= 2  # the token's user, the user's courses joined with the courses
+
+
+def test_credit_ledger_queries_do_not_grow_with_entries(auth_client):
+    from luffycityapi.apps.users.models import Credit
+    from luffycityapi.apps.users.services import credit_change
+
+    credit_change(user_id=auth_client.user.id, number=10, operation=Credit.Operation.GIFT, remark="1")
+    one, _ = queries_for(auth_client, "/api/users/credits/", size=50)
+    for n in range(9):
+        credit_change(user_id=auth_client.user.id, number=5, operation=Credit.Operation.GIFT, remark=f"{n}")
+
+    many, body = queries_for(auth_client, "/api/users/credits/", size=50)
+
+    assert body["count"] == 10
+    assert many == one
+    assert many <= 3  # the token's user, count, the page
+
+
+def test_usable_coupons_queries_do_not_grow_with_coupons(auth_client, make_course):
+    from luffycityapi.apps.coupon.models import Coupon, CouponLog
+
+    courses = [make_course(price="300.00") for _ in range(3)]
+    for course in courses:
+        assert auth_client.post("/api/cart/", {"course_id": course.id}, format="json").status_code == 201
+    now = timezone.now()
+
+    def grant(scope):
+        coupon = Coupon.objects.create(name="满100减20", amount=Decimal("20.00"), condition=Decimal("100.00"),
+                                       scope=scope, start_time=now - timedelta(days=1),
+                                       end_time=now + timedelta(days=1))
+        if scope == Coupon.Scope.COURSES:
+            coupon.courses.set(courses[:2])
+        CouponLog.objects.create(user=auth_client.user, coupon=coupon)
+
+    grant(Coupon.Scope.COURSES)
+    one, _ = queries_for(auth_client, "/api/coupon/enable/")
+    for n in range(9):
+        grant(Coupon.Scope.COURSES if n % 2 else Coupon.Scope.ALL)
+
+    many, body = queries_for(auth_client, "/api/coupon/enable/")
+
+    assert len(body["coupon_list"]) == 10
+    assert many == one
+
+
+# --- the cached catalogue --------------------------------------------------------------------------------------
+
+def test_a_warm_catalogue_read_does_no_query(api_client, make_course):
+    course = make_course()
+    queries_for(api_client, "/api/courses/")
+    queries_for(api_client, f"/api/courses/{course.id}/")
+
+    assert queries_for(api_client, "/api/courses/")[0] == 0
+    assert queries_for(api_client, f"/api/courses/{course.id}/")[0] == 0
+
+
+def test_every_catalogue_change_is_visible_at_once(api_client, make_course, make_discount):
+    from luffycityapi.apps.courses.models import CourseCategory
+
+    course = make_course(price="100.00")
+    detail = f"/api/courses/{course.id}/"
+    queries_for(api_client, "/api/courses/"), queries_for(api_client, detail)
+
+    course.price = Decimal("120.00")
+    course.save()
+    assert queries_for(api_client, "/api/courses/")[1]["results"][0]["price"] == "120.00"
+
+    discount = make_discount(course, value="0.50")
+    assert queries_for(api_client, detail)[1]["discount"]["price"] == "60.00"
+    discount.activity.end_time = timezone.now() - timedelta(minutes=1)
+    discount.activity.start_time = timezone.now() - timedelta(hours=2)
+    discount.activity.save()
+    assert queries_for(api_client, detail)[1]["discount"] == {}
+
+    course.category = CourseCategory.objects.create(name="Go")
+    course.save()
+    course.category.name = "Golang"
+    course.category.save()
+    assert queries_for(api_client, "/api/courses/")[1]["results"][0]["category"] == "Golang"
+
+    chapter = CourseChapter.objects.create(course=course, name="第一章")
+    CourseLesson.objects.create(chapter=chapter, name="第一节")
+    assert queries_for(api_client, detail)[1]["chapters"][0]["lessons"][0]["name"] == "第一节"
+    chapter.delete()
+    assert queries_for(api_client, detail)[1]["chapters"] == []
+
+    course.is_show = False
+    course.save()
+    assert queries_for(api_client, "/api/courses/")[1]["count"] == 0
+    assert api_client.get(detail).status_code == 404
+
+
+def test_cached_discounts_open_close_and_count_down_by_the_clock(make_course, make_discount):
+    """The cache holds absolute windows; what is shown is decided per request, so neither the discount nor its
+    `expire` seconds go stale while the entry lives."""
+    from luffycityapi.apps.courses import selectors
+    from luffycityapi.apps.courses.pricing import active_discount
+
+    now = timezone.now()
+    course = make_course(price="100.00")
+    make_discount(course, value="0.80", start=now - timedelta(hours=1), end=now + timedelta(hours=1))
+    make_discount(course, kind=1, value="50.00", start=now + timedelta(hours=2), end=now + timedelta(hours=3))
+    course = selectors.course_list().get(pk=course.id)
+    windows = selectors.discount_windows(course)
+
+    for moment in (now, now + timedelta(minutes=30), now + timedelta(hours=1, minutes=30),
+                   now + timedelta(hours=2, seconds=1), now + timedelta(hours=4)):
+        expected = active_discount(course, moment)
+        assert selectors.discount_at(windows, moment) == (expected.as_api(moment) if expected else {})
+    assert selectors.discount_at(windows, now + timedelta(minutes=30))["expire"] == 1800
+    assert selectors.discount_at(windows, now + timedelta(hours=2, seconds=1))["price"] == "50.00"
+
+
+def test_the_hand_built_course_rows_equal_drfs_own(make_course, make_discount):
+    """CourseSerializer builds its dict directly for speed; it must be exactly what DRF's field walk makes."""
+    from rest_framework import serializers
+
+    from luffycityapi.apps.courses import selectors
+    from luffycityapi.apps.courses.models import CourseCategory
+    from luffycityapi.apps.courses.serializers import CourseDetailSerializer, CourseSerializer
+
+    plain = make_course(price="99.50", credit=30, brief="简介", cover="/c.png", level=2, students=7)
+    discounted = make_course(price="1579.00", category=CourseCategory.objects.create(name="Python"))
+    make_discount(discounted, value="0.88")
+    chapter = CourseChapter.objects.create(course=discounted, name="第一章")
+    CourseLesson.objects.create(chapter=chapter, name="第一节", duration="10:00", free_trail=True)
+    now = timezone.now()
+
+    for course in selectors.course_list():
+        fast = CourseSerializer(course, context={"now": now})
+        assert fast.data == serializers.ModelSerializer.to_representation(fast, course)
+        assert list(fast.data) == list(serializers.ModelSerializer.to_representation(fast, course))
+    detail = selectors.course_detail(discounted.id)
+    fast = CourseDetailSerializer(detail, context={"now": now})
+    assert fast.data == serializers.ModelSerializer.to_representation(fast, detail)
+    assert plain.id in {c.id for c in selectors.course_list()}
