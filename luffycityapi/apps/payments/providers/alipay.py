@@ -3,6 +3,7 @@
 Everything here reads settings at call time. Every failure of the gateway (unreachable, too slow, unsigned or
 badly signed answers, non-10000 codes where they mean failure) becomes one ProviderError with a stable code;
 nothing from urllib or the SDK escapes as a traceback."""
+import base64
 import json
 import logging
 import socket
@@ -16,6 +17,9 @@ from zoneinfo import ZoneInfo
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 
 from luffycityapi.core.errors import GatewayError
@@ -67,9 +71,39 @@ class RefundQueryAnswer:
     raw: dict
 
 
+class OpenSSLAliPay(AliPay):
+    """The SDK with its RSA done by OpenSSL (`cryptography`) instead of pycryptodomex.
+
+    Signing is the floor of the pay link: pycryptodomex signs ~950 times a second per core, OpenSSL ~3,800, and
+    verifies ~20x faster (every notify and gateway answer). RSASSA-PKCS1-v1_5 is deterministic, so the signatures
+    are byte-for-byte the SDK's own (tests/payments/test_signing_openssl.py); everything else (which fields are
+    signed, their order, quoting) stays the SDK's code."""
+
+    def _load_key(self):
+        self._app_private_key = serialization.load_pem_private_key(self._app_private_key_string.encode(),
+                                                                   password=None)
+        self._alipay_public_key = serialization.load_pem_public_key(self._alipay_public_key_string.encode())
+
+    def _hash(self):
+        return hashes.SHA1() if self._sign_type == "RSA" else hashes.SHA256()
+
+    def _sign(self, unsigned_string):
+        signature = self.app_private_key.sign(unsigned_string.encode(), padding.PKCS1v15(), self._hash())
+        return base64.b64encode(signature).decode()  # the SDK's encodebytes() minus its newlines
+
+    def _verify(self, raw_content, signature):
+        # decodebytes like the SDK: the same lenient base64 (and the same binascii.Error for garbage)
+        raw_signature = base64.decodebytes(signature.encode())
+        try:
+            self.alipay_public_key.verify(raw_signature, raw_content.encode(), padding.PKCS1v15(), self._hash())
+        except InvalidSignature:
+            return False
+        return True
+
+
 @lru_cache(maxsize=4)
 def _client(app_id, private_key_file, public_key_file, sign_type, timeout, gateway, notify_url) -> AliPay:
-    client = AliPay(
+    client = OpenSSLAliPay(
         appid=app_id,
         app_notify_url=notify_url,
         app_private_key_string=read_private_key_pem(private_key_file),
