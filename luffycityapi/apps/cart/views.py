@@ -4,7 +4,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luffycityapi.apps.courses.serializers import CourseSerializer
+from luffycityapi.apps.courses import selectors as course_selectors
+from luffycityapi.apps.courses.serializers import course_row
 
 from . import selectors, services
 
@@ -22,12 +23,15 @@ class SelectAllSerializer(serializers.Serializer):
 
 
 def _lines_payload(user_id: int, *, only_selected: bool) -> list[dict]:
+    """The cart for display, from the cached catalogue (invalidated on every course change); checkout itself
+    prices from the database."""
     now = timezone.now()
-    lines = selectors.cart_lines(user_id, only_selected=only_selected)
-    data = CourseSerializer([course for course, _ in lines], many=True, context={"now": now}).data
-    for row, (_, selected) in zip(data, lines):
-        row["selected"] = selected
-    return data
+    entries = selectors.cart_entries(user_id, only_selected=only_selected)
+    if not entries:
+        return []
+    rows = course_selectors.catalogue_rows(course_row)
+    return [{**course_selectors.render_row(row, now), "selected": entries[row["id"]]}
+            for row in rows if row["id"] in entries]
 
 
 class CartView(APIView):

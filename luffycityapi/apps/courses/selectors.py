@@ -90,6 +90,13 @@ def discount_at(windows, now) -> dict:
     return best.as_api(now) if best else {}
 
 
+def render_row(row: dict, now) -> dict:
+    """A cached catalogue row as the API shows it: the discount is picked (and its `expire` counted) now."""
+    row = dict(row)
+    row["discount"] = discount_at(row.pop("discount_windows"), now)
+    return row
+
+
 def _cached(key: str, build):
     key = f"catalogue:{_generation()}:{key}"
     value = cache.get(key)

@@ -57,3 +57,8 @@ class CourseDetailSerializer(CourseSerializer):
     def to_representation(self, obj):
         return {**super().to_representation(obj),
                 "chapters": ChapterSerializer(obj.chapters.all(), many=True, context=self.context).data}
+
+
+def course_row(course) -> dict:
+    """One course as the list shows it (the cached catalogue's row builder)."""
+    return CourseSerializer(course).data

@@ -4,14 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from . import selectors
-from .serializers import CourseDetailSerializer, CourseSerializer
-
-
-def _render(row: dict, now) -> dict:
-    """A cached catalogue row as the API shows it: the discount is picked (and its `expire` counted) now."""
-    row = dict(row)
-    row["discount"] = selectors.discount_at(row.pop("discount_windows"), now)
-    return row
+from .serializers import CourseDetailSerializer, CourseSerializer, course_row
 
 
 class CourseListView(generics.ListAPIView):
@@ -25,10 +18,10 @@ class CourseListView(generics.ListAPIView):
         return selectors.course_list()
 
     def list(self, request, *args, **kwargs):
-        rows = selectors.catalogue_rows(lambda course: CourseSerializer(course).data)
+        rows = selectors.catalogue_rows(course_row)
         page = self.paginate_queryset(rows)
         now = timezone.now()
-        return self.get_paginated_response([_render(row, now) for row in page])
+        return self.get_paginated_response([selectors.render_row(row, now) for row in page])
 
 
 class CourseDetailView(generics.RetrieveAPIView):
@@ -38,4 +31,4 @@ class CourseDetailView(generics.RetrieveAPIView):
 
     def retrieve(self, request, pk):
         row = selectors.catalogue_course(pk, lambda course: CourseDetailSerializer(course).data)
-        return Response(_render(row, timezone.now()))
+        return Response(selectors.render_row(row, timezone.now()))
