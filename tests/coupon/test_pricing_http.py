@@ -193,7 +193,9 @@ def _cart_and(client, make_course):
 def test_expired_coupon(auth_client, make_course, coupon_for):
     _cart_and(auth_client, make_course)
     now = timezone.now()
-    log = coupon_for(auth_client.user, start_time=now - timedelta(days=2), end_time=now - timedelta(seconds=1))
+    log = coupon_for(auth_client.user)  # granted while valid, then it runs out
+    Coupon.objects.filter(pk=log.coupon_id).update(start_time=now - timedelta(days=2),
+                                                  end_time=now - timedelta(seconds=1))
     refused_both(auth_client, body(coupon=log.id), 400, "coupon_expired")
     CouponLog.objects.filter(pk=log.pk).update(use_status=CouponLog.Status.EXPIRED)
     refused_both(auth_client, body(coupon=log.id), 400, "coupon_expired")
@@ -255,7 +257,8 @@ def test_enable_lists_usable_coupons_best_first(auth_client, make_user, make_cou
     small = coupon_for(auth_client.user, amount=D("5.00"), condition=D("0"))
     best = coupon_for(auth_client.user, discount=Coupon.Kind.PERCENT, rate=D("0.88"), condition=D("0"))
     coupon_for(auth_client.user)  # 满100减20: 99.99 is one cent short
-    coupon_for(auth_client.user, amount=D("50.00"), condition=D("0"), end_time=now - timedelta(seconds=1))
+    expired = coupon_for(auth_client.user, amount=D("50.00"), condition=D("0"))
+    Coupon.objects.filter(pk=expired.coupon_id).update(end_time=now - timedelta(seconds=1))
     coupon_for(make_user(), amount=D("90.00"), condition=D("0"))  # someone else's
     listed = auth_client.get("/api/coupon/enable/").json()["coupon_list"]
     assert [(c["user_coupon_id"], c["deduction"]) for c in listed] == [(best.id, "12.00"), (small.id, "5.00")]

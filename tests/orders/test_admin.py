@@ -113,3 +113,42 @@ def test_new_coupon_stock_starts_full(admin_browser):
     assert response.status_code == 302, response.content[:3000]
     coupon = Coupon.objects.get(name="满200减30")
     assert (coupon.total, coupon.remaining) == (50, 50)
+
+
+def _edit(admin_browser, coupon, **changes):
+    data = {"name": coupon.name, "discount": str(coupon.discount), "amount": str(coupon.amount),
+            "rate": str(coupon.rate), "condition": str(coupon.condition), "scope": str(coupon.scope),
+            "start_time_0": "2020-01-01", "start_time_1": "00:00:00", "end_time_0": "2099-01-01",
+            "end_time_1": "00:00:00", "total": str(coupon.total), "per_user_limit": str(coupon.per_user_limit),
+            "is_show": "on", **changes}
+    return admin_browser.post(f"/admin/coupon/coupon/{coupon.pk}/change/", data)
+
+
+def test_raising_a_coupons_total_restocks_it_and_lowering_below_issued_is_refused(admin_browser, make_user,
+                                                                                  make_coupon, grant):
+    coupon = make_coupon(total=2, remaining=2)
+    grant(make_user(), coupon)
+    grant(make_user(), coupon)
+    assert Coupon.objects.get(pk=coupon.pk).remaining == 0
+
+    assert _edit(admin_browser, coupon, total="5").status_code == 302
+    assert (Coupon.objects.get(pk=coupon.pk).total, Coupon.objects.get(pk=coupon.pk).remaining) == (5, 3)
+    grant(make_user(), coupon)  # the new stock can be granted
+
+    refused = _edit(admin_browser, Coupon.objects.get(pk=coupon.pk), total="2")
+    assert "发放总量不能少于已发放的 3 张" in ok(refused)
+    assert (Coupon.objects.get(pk=coupon.pk).total, Coupon.objects.get(pk=coupon.pk).remaining) == (5, 2)
+
+
+def test_an_expired_coupon_is_not_granted(admin_browser, make_user, make_coupon):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    coupon = make_coupon(start_time=timezone.now() - timedelta(days=2), end_time=timezone.now() - timedelta(days=1))
+    user = make_user()
+    page = ok(admin_browser.post("/admin/coupon/coupon/", {
+        "action": "grant_to_users", "_selected_action": [coupon.pk], "apply": "1", "mobiles": user.mobile},
+        follow=True))
+    assert "已发放 0 张优惠券" in page and "优惠券已过期" in page
+    assert not CouponLog.objects.exists()

@@ -53,21 +53,23 @@ def joined(threads, results, timeout=60) -> list:
 
 
 def lock_waits() -> int:
-    """Other connections running a locking read right now (while the test holds the row, they are waiting)."""
+    """Other connections in the middle of a statement right now: while the test holds a row they need, that
+    means they are waiting for it (statements here otherwise take milliseconds)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
-                       "AND COMMAND = 'Query' AND INFO LIKE '%%FOR UPDATE'")
+                       "AND COMMAND = 'Query' AND DB = DATABASE() AND INFO NOT LIKE '%%PROCESSLIST%%'")
         return cursor.fetchone()[0]
 
 
-def wait_for_lock_waits(n: int, timeout: float = 20) -> None:
+def wait_for_lock_waits(n: int, timeout: float = 45, results=()) -> None:
     deadline = time.monotonic() + timeout
     while lock_waits() < n:
         if time.monotonic() > deadline:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT ID, COMMAND, STATE, INFO FROM information_schema.PROCESSLIST")
                 processes = cursor.fetchall()
-            pytest.fail(f"expected {n} transactions waiting on a lock, saw {lock_waits()}: {processes}")
+            pytest.fail(f"expected {n} transactions waiting on a lock, saw {lock_waits()}: {processes}; "
+                        f"finished threads: {[r for r in results if r is not None]}")
         time.sleep(0.02)
 
 
@@ -98,7 +100,8 @@ def one_cart_each(user, courses, payload) -> list:
             t, r = in_threads([post_order(user, payload)], barrier=False)
             threads += t
             results.append(r)
-            wait_for_lock_waits(i + 1)  # this request has read its cart and waits for the user's row
+            # this request has read its cart and waits for the user's row
+            wait_for_lock_waits(i + 1, results=[x for r in results for x in r])
     joined(threads, None)
     return [r[0] for r in results]
 
@@ -254,3 +257,33 @@ def test_granting_a_coupon_while_its_holder_checks_out_does_not_deadlock(make_us
     assert not isinstance(results[1], BaseException) and results[1][0] == 201, results[1]
     assert CouponLog.objects.filter(user=user, coupon=coupon).count() == 2
     assert Coupon.objects.get(pk=coupon.pk).remaining == coupon.total - 2
+
+
+def test_paying_an_order_while_its_coupon_is_chosen_again_does_not_deadlock(make_user, make_course, coupon_for):
+    """Payment locks the order, then touches the user row (the FK check of its order/course rows takes a shared
+    lock on it) before it consumes the coupon log; checkout locks the user, then the coupon log. Both follow
+    order → user → coupon log, so a checkout that reaches for the coupon being paid with waits, then is refused,
+    and nobody deadlocks."""
+    user = make_user()
+    client = client_of(user)
+    put_in_cart(client, make_course(price="300.00"))
+    log = coupon_for(user)
+    created = client.post(ORDERS_URL, body(coupon=log.id), format="json").json()
+    put_in_cart(client, make_course(price="200.00"))  # the first course left the cart on commit
+
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)  # hold the user row
+        checkout, checkout_result = in_threads([post_order(user, body(coupon=log.id))], barrier=False)
+        wait_for_lock_waits(1)  # the checkout queues first for the user row
+        paying, pay_result = in_threads([lambda: order_mark_paid(order_id=created["id"], trade_no="T-LOCK")],
+                                        barrier=False)
+        wait_for_lock_waits(2)  # the payment holds the order and waits for the user row too
+    joined(checkout + paying, None)
+
+    (status, refused), paid = checkout_result[0], pay_result[0]
+    assert not isinstance(paid, BaseException), repr(paid)
+    assert paid.newly_paid
+    assert (status, refused["code"]) in {(400, "coupon_reserved"), (400, "coupon_used")}, refused
+    log.refresh_from_db()
+    assert (log.order_id, log.use_status) == (created["id"], CouponLog.Status.USED)
+    assert Order.objects.count() == 1

@@ -1,5 +1,6 @@
 import re
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
@@ -18,10 +19,22 @@ class CouponAdmin(admin.ModelAdmin):
     readonly_fields = ["remaining"]
     actions = ["grant_to_users"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class CouponForm(form):
+            def clean_total(self):
+                total = self.cleaned_data["total"]
+                if self.instance.pk:
+                    issued = services.coupon_issued(Coupon.objects.get(pk=self.instance.pk))
+                    if total < issued:
+                        raise forms.ValidationError(f"发放总量不能少于已发放的 {issued} 张")
+                return total
+
+        return CouponForm
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.remaining = obj.total
-        super().save_model(request, obj, form, change)
+        services.coupon_save(obj)  # the stock left follows the total
 
     @admin.action(description="发放给用户（填写手机号）", permissions=["change"])
     def grant_to_users(self, request, queryset):

@@ -11,10 +11,32 @@ from .models import Coupon, CouponLog
 from .pricing import CouponTerms
 
 
+def coupon_save(coupon: Coupon) -> Coupon:
+    """Save a coupon kind edited by an operator. The stock left follows the total: what was already granted
+    stays granted (read under the row lock, so a grant running meanwhile is not lost)."""
+    with transaction.atomic():
+        if coupon.pk is None:
+            coupon.remaining = coupon.total
+        else:
+            current = Coupon.objects.select_for_update().get(pk=coupon.pk)
+            issued = current.total - current.remaining
+            if coupon.total < issued:
+                raise ShopError(f"发放总量不能少于已发放的 {issued} 张", code="coupon_total_below_issued")
+            coupon.remaining = coupon.total - issued
+        coupon.save()
+    return coupon
+
+
+def coupon_issued(coupon: Coupon) -> int:
+    return coupon.total - coupon.remaining
+
+
 def coupon_grant(*, coupon_id: int, user_id: int) -> CouponLog:
-    """Give a user one coupon, within the coupon's stock and per-user limit."""
+    """Give a user one coupon, within the coupon's stock and per-user limit; never one that has expired."""
     with transaction.atomic():
         coupon = Coupon.objects.select_for_update().get(pk=coupon_id)
+        if coupon.end_time <= timezone.now():
+            raise ShopError("优惠券已过期，不能发放", code="coupon_expired")
         if coupon.remaining < 1:
             raise ShopError("优惠券已发完", code="coupon_out_of_stock")
         if CouponLog.objects.filter(coupon=coupon, user_id=user_id).count() >= coupon.per_user_limit:

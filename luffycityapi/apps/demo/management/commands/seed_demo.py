@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from luffycityapi.apps.coupon.models import Coupon, CouponLog
@@ -16,6 +17,7 @@ from luffycityapi.apps.users.services import credit_change
 DEMO_MOBILE = "13800000000"
 DEMO_PASSWORD = "luffy-demo-2026"
 DEMO_CREDITS = 1000
+ADMIN_MOBILE = "13800000001"
 
 COURSES = [
     # name, category, price, credit allowance, discount (kind, value) or None, brief
@@ -66,14 +68,13 @@ class Command(BaseCommand):
         if not Credit.objects.filter(user=student, remark="演示账户赠送积分").exists():
             credit_change(user_id=student.id, number=DEMO_CREDITS, operation=Credit.Operation.GIFT,
                           remark="演示账户赠送积分")
-        if not User.objects.filter(username="admin").exists():
+        if not User.objects.filter(Q(username="admin") | Q(mobile=ADMIN_MOBILE)).exists():
             # 100… is not a mobile anyone can register, so it never collides with a student.
             User.objects.create_superuser(username="admin", mobile="10000000001", password="luffy-admin-2026")
         self._coupons(student, now)
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Course.objects.count()} courses; student {DEMO_MOBILE} / {DEMO_PASSWORD}; "
             f"admin admin / luffy-admin-2026"))
-
 
     def _coupons(self, student, now):
         """Coupons of both kinds; the demo student holds one of each (granted again once used up)."""
