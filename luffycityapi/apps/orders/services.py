@@ -78,6 +78,7 @@ def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
     if not lines:
         raise ShopError("请先在购物车中选择要购买的课程", code="cart_empty")
     course_ids = [line.course_id for line in lines]
+    _expire_overdue_holding(user_id, course_ids)
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -89,6 +90,16 @@ def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
     transaction.on_commit(lambda: cart_services.cart_remove_ordered(user_id=user_id, course_ids=course_ids))
     transaction.on_commit(lambda: schedule_expiry(order))
     return order
+
+
+def _expire_overdue_holding(user_id: int, course_ids) -> None:
+    """An unpaid order past its deadline that the sweeper has not reached yet must not block buying its courses
+    again: expire it now (through the close handler, outside any transaction, as the sweeper would)."""
+    for order_id in selectors.overdue_unpaid_order_ids_with_courses(user_id=user_id, course_ids=course_ids):
+        try:
+            order_expire(order_id)
+        except ShopError as exc:  # e.g. the gateway is down: the order stays, and checkout refuses as before
+            logger.warning("could not expire overdue order id %s at checkout: %s", order_id, exc.code)
 
 
 def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
@@ -175,6 +186,9 @@ def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResul
             return PaidResult(order, False)
         if order.order_status != Order.Status.UNPAID:
             raise OrderNotPayable(order_number=order.order_number)
+        # The documented lock order (order → user), taken explicitly rather than left to the FK checks of the
+        # UserCourse inserts below.
+        User.objects.select_for_update().filter(pk=order.user_id).values_list("id", flat=True).first()
         order.order_status = Order.Status.PAID
         order.pay_time = pay_time or timezone.now()
         order.trade_no = trade_no or ""
