@@ -49,7 +49,9 @@ def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
     _check_pay_type(choice)
     lines = selectors.checkout_lines(user_id)
     if lines:
-        _refuse_unbuyable(user_id, [line.course_id for line in lines])
+        course_ids = [line.course_id for line in lines]
+        _expire_overdue_holding(user_id, course_ids)
+        _refuse_unbuyable(user_id, course_ids)
     terms = None
     if choice.uses_coupon:
         log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=False)
