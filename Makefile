@@ -68,5 +68,12 @@ bench: $(STAMP) bench-deps
 	$(MAKE) --no-print-directory $(MYSQL_STAMP) $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# `make soak`: the production stack (gunicorn 3 workers + Celery worker/beat, MariaDB database luffycity_soak,
+# Redis db 8, ALIPAY_SANDBOX on) under races, 4x notifies, gateway faults and a SIGKILLed worker; then
+# `manage.py audit`. Figures printed last; non-zero exit on any violation. SOAK_ARGS="--students 20" etc.
+soak: $(STAMP) bench-deps
+	$(MAKE) --no-print-directory $(MYSQL_STAMP)
+	$(BIN)/python soak/run.py $(SOAK_ARGS)
+
 clean:
 	rm -rf var frontend/dist
