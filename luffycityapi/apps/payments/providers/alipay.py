@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 
 from luffycityapi.core.errors import GatewayError
-from luffycityapi.core.keys import read_private_key_pem, read_public_key_pem
+from luffycityapi.core.keys import KeyFileError, read_private_key_pem, read_public_key_pem
 from luffycityapi.core.money import money_str, parse_amount
 
 logger = logging.getLogger("luffycityapi.payments.alipay")
@@ -117,10 +117,16 @@ def _client(app_id, private_key_file, public_key_file, sign_type, timeout, gatew
 
 
 def client() -> AliPay:
-    """The SDK client for the current settings (cached while they stay the same)."""
-    return _client(settings.ALIPAY_APP_ID, settings.ALIPAY_APP_PRIVATE_KEY_FILE, settings.ALIPAY_PUBLIC_KEY_FILE,
-                   settings.ALIPAY_SIGN_TYPE, settings.ALIPAY_TIMEOUT_SECONDS, settings.ALIPAY_GATEWAY.split("?")[0],
-                   settings.ALIPAY_NOTIFY_URL)
+    """The SDK client for the current settings (cached while they stay the same). A missing or garbled key is a
+    clear 503 (logged with the file's name, which the client never sees), not a crash."""
+    try:
+        return _client(settings.ALIPAY_APP_ID, settings.ALIPAY_APP_PRIVATE_KEY_FILE, settings.ALIPAY_PUBLIC_KEY_FILE,
+                       settings.ALIPAY_SIGN_TYPE, settings.ALIPAY_TIMEOUT_SECONDS,
+                       settings.ALIPAY_GATEWAY.split("?")[0], settings.ALIPAY_NOTIFY_URL)
+    except KeyFileError as exc:
+        logger.error("Alipay keys unusable: %s", exc)
+        raise ProviderError("支付配置有误，暂时无法支付，请稍后再试", code="payment_config_invalid", status=503,
+                            retryable=False) from exc
 
 
 def check_keys() -> None:
