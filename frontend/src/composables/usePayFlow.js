@@ -1,13 +1,22 @@
-import { reactive } from 'vue'
+import { computed, reactive } from 'vue'
 import { useRouter } from 'vue-router'
-import { errorCode } from '@/api'
+import { ElMessage } from 'element-plus'
+import { errorCode, errorMessage } from '@/api'
 import { useOrdersStore, statusOf, ORDER_STATUS } from '@/stores/orders'
+import { orderRemainingSeconds } from '@/utils/time'
 
 /**
- * Getting the gateway link for an order, opening it in a new tab and keeping the
- * overlay's state. The view that uses it shows errors (toasts) itself.
+ * The whole pay flow for a view: get the gateway link for an order, open it in a new tab, and drive
+ * <PayOverlay> (which polls with back-off and has the "我已完成支付" button) until the order is paid
+ * (→ success page), cancelled / timed out (toast) or the buyer closes it.
+ *
+ * Usage: `const { payOrder, payOverlay } = usePayFlow({ onClose, onEnded, onFailed })` and
+ * `<PayOverlay v-if="payOverlay" v-bind="payOverlay" />`.
+ *
+ * @param {{onClose?: Function, onEnded?: Function, onFailed?: Function}} hooks what the view does after
+ *   the overlay is closed ("稍后支付" / "查看我的订单"), after the order ended, after getting the link failed.
  */
-export function usePayFlow() {
+export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
   const orders = useOrdersStore()
   const router = useRouter()
   const pay = reactive({ visible: false, orderNumber: '', until: null, link: '', blocked: false, realPrice: '' })
@@ -61,9 +70,52 @@ export function usePayFlow() {
     return 'opened'
   }
 
-  function close() {
-    pay.visible = false
+  /**
+   * Pay an order (just created, or an unpaid one from a list): its remaining time and amount come from
+   * the order itself. A failure is shown as a toast, then `onFailed` runs.
+   * @param {object} order needs `order_number`; uses `order_timeout` (or another expiry) and `real_price`
+   * @param {number} [loadedAt] when the order was fetched (epoch ms), for a remaining time given in seconds
+   * @returns {Promise<'opened'|'paid'|'failed'>}
+   */
+  async function payOrder(order, loadedAt = Date.now()) {
+    try {
+      return await startPayment(order.order_number, {
+        timeoutSeconds: orderRemainingSeconds(order, Date.now(), loadedAt),
+        realPrice: order.real_price || '',
+      })
+    } catch (e) {
+      ElMessage.error(errorMessage(e, '获取支付链接失败'))
+      if (onFailed) onFailed(e)
+      return 'failed'
+    }
   }
 
-  return { pay, startPayment, goSuccess, close }
+  function close() {
+    pay.visible = false
+    if (onClose) onClose()
+  }
+
+  function ended({ status }) {
+    ElMessage.warning(status === ORDER_STATUS.CANCELLED ? '订单已取消' : '订单已超时')
+    if (onEnded) onEnded()
+  }
+
+  /** Props and listeners for <PayOverlay>, or null while it is hidden. */
+  const payOverlay = computed(() =>
+    pay.visible
+      ? {
+          orderNumber: pay.orderNumber,
+          until: pay.until,
+          link: pay.link,
+          blocked: pay.blocked,
+          realPrice: pay.realPrice,
+          onPaid: goSuccess,
+          onEnded: ended,
+          onClose: close,
+          onGotoOrders: close,
+        }
+      : null,
+  )
+
+  return { pay, payOverlay, payOrder, startPayment, goSuccess, close }
 }
