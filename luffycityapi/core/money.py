@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-_AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?$")  # ASCII digits only: \d would take "１００"
 
 
 def quantize_money(value) -> Decimal:

@@ -2,7 +2,7 @@
 JSON, carries no session or token (CSRF-exempt, authenticated by its RSA2 signature) and wants text/plain."""
 import logging
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -101,7 +101,8 @@ class AlipayNotifyView(APIView):
             elif any(len(values) != 1 for _, values in form.lists()):
                 malformed = "repeated_keys"
             params = form.dict()
-        except (RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation, UnicodeDecodeError, ValueError) as exc:
+        except (BadRequest, RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation, UnicodeDecodeError,
+                ValueError) as exc:  # BadRequest: Django refuses a form declared in a charset other than UTF-8
             logger.warning("unreadable notify: %s", exc.__class__.__name__)
             return _plain("fail")
         return _plain(services.payment_notify(params, malformed=malformed))
