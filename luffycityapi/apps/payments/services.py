@@ -198,6 +198,9 @@ def payment_notify(params: dict, *, malformed: str = "") -> str:
     if not params.get("trade_no"):  # every Alipay payment has one; issues and refunds are keyed by it
         _finish(event, "rejected", verified=True, verdict="no_trade_no")
         return "fail"
+    if not params.get("trade_no"):  # every Alipay payment has one; issues and refunds are keyed by it
+        _finish(event, "rejected", verified=True, verdict="no_trade_no")
+        return "fail"
     trade = TradeState(exists=True, status=status, trade_no=params.get("trade_no", ""), total_amount=amount,
                        pay_time=provider.parse_beijing_time(params.get("gmt_payment")), raw=params)
     try:
