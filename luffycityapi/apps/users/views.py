@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -10,10 +11,19 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from . import selectors, serializers, services
 
 
+class ScopedThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle with its rates read from the settings at call time: DRF binds THROTTLE_RATES when it
+    is imported, so a changed REST_FRAMEWORK setting never reached it."""
+
+    @property
+    def THROTTLE_RATES(self):  # noqa: N802 - DRF's attribute name
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "register"
 
     @extend_schema(request=serializers.RegisterSerializer, responses={201: serializers.RegisterResponseSerializer})
@@ -29,7 +39,7 @@ class RegisterView(APIView):
 class LoginView(TokenObtainPairView):
     serializer_class = serializers.LoginSerializer
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
 
 
