@@ -37,6 +37,13 @@ def coupons_consistent():
     for log in CouponLog.objects.filter(use_status=CouponLog.Status.UNUSED, order__isnull=False).select_related("order"):
         if log.order.order_status != Order.Status.UNPAID:
             yield f"coupon log {log.id}: reserved by {log.order.get_order_status_display()} order {log.order.order_number}"
+    # The other side: an open or paid order that took a coupon's discount (a discount without credits: coupon or
+    # credits, never both) still holds that coupon, so no second order can use or reserve it.
+    held = Counter(CouponLog.objects.filter(order__isnull=False).values_list("order_id", flat=True))
+    for order_id, number in Order.objects.filter(order_status__in=(Order.Status.UNPAID, Order.Status.PAID), credit=0,
+                                                 discount_price__gt=0).values_list("id", "order_number").iterator():
+        if held.get(order_id, 0) != 1:
+            yield f"order {number}: took a coupon discount but holds {held.get(order_id, 0)} coupons"
 
 
 def courses_match_paid_orders():
@@ -69,15 +76,17 @@ def no_order_both_paid_and_released():
 
 def notifies_match_paid_orders():
     """Every notify we acknowledged as a payment matches a paid order of the same amount."""
-    orders = {number: (status, price) for number, status, price in
-              Order.objects.values_list("order_number", "order_status", "real_price")}
+    orders = {number: (status, price, trade_no) for number, status, price, trade_no in
+              Order.objects.values_list("order_number", "order_status", "real_price", "trade_no")}
     for event in PaymentEvent.objects.filter(kind=PaymentEvent.Kind.NOTIFY, outcome__in=("fulfilled", "duplicate")):
-        status, price = orders.get(event.order_number, (None, None))
+        status, price, trade_no = orders.get(event.order_number, (None, None, None))
         amount = event.params.get("total_amount") if isinstance(event.params, dict) else None
         if status not in SETTLED:
             yield f"notify {event.id}: fulfilled but order {event.order_number} is {status}"
         elif amount is None or Decimal(str(amount)) != price:
             yield f"notify {event.id}: amount {amount} but order {event.order_number} costs {price}"
+        elif event.trade_no != trade_no:
+            yield f"notify {event.id}: trade {event.trade_no} but order {event.order_number} was paid by {trade_no}"
 
 
 CHECKS = [credit_matches_ledger, coupons_consistent, courses_match_paid_orders, no_order_both_paid_and_released,
