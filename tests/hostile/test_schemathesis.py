@@ -17,8 +17,8 @@ BOUNDED = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, datab
                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture(scope="module")
-def operations():
+@pytest.fixture
+def operations(db):  # fetching the schema goes through the middleware, which may touch the database
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
     found = [result.ok() for result in schema.get_all_operations()]
     assert len(found) >= 20, [op.label for op in found]
