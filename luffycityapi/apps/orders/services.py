@@ -237,3 +237,47 @@ def order_expire(order_id: int) -> Order | None:
     if order.order_status != Order.Status.UNPAID or order.expire_time > timezone.now():
         return order
     return close_handler()(order.id, Order.Status.TIMEOUT)
+
+
+def order_mark_refunded(*, order_id: int) -> Order:
+    """A paid order whose every course has been refunded becomes REFUNDED, and its coupon comes back when it is
+    still valid (the README's refund rule). Idempotent: an order already refunded is returned unchanged. Called
+    by payments once the last refund of the order succeeded (credits and courses are settled per refund)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.order_status == Order.Status.REFUNDED:
+            return order
+        if order.order_status != Order.Status.PAID:
+            raise ShopError(f"订单{order.get_order_status_display()}，不能退款", code="order_not_refundable")
+        order.order_status = Order.Status.REFUNDED
+        order.save(update_fields=["order_status", "updated_time"])
+        # Lock order order → coupon log: the coupon row is touched only after the order's lock.
+        coupon_services.coupon_restore_after_refund(order_id=order.id)
+    return order
+
+
+def order_mark_paid_after_close(*, order_id: int, trade_no: str, pay_time=None) -> PaidResult:
+    """Staff grant a payment that arrived after the order closed ("fulfil anyway" on a payment issue): the
+    order becomes paid and its courses are granted. Its credits were given back at close, so they are spent
+    again (refused when the student no longer has them); its coupon went back too and stays with the student,
+    since a released coupon is no longer tied to the order. Idempotent like order_mark_paid."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.order_status in (Order.Status.PAID, Order.Status.REFUNDED):
+            return PaidResult(order, False)
+        if order.order_status not in (Order.Status.CANCELLED, Order.Status.TIMEOUT):
+            raise ShopError(f"订单{order.get_order_status_display()}，不能补发", code="order_not_closed")
+        User.objects.select_for_update().filter(pk=order.user_id).values_list("id", flat=True).first()
+        if order.credit:
+            user_services.credit_change(user_id=order.user_id, number=-order.credit,
+                                        operation=Credit.Operation.SPEND,
+                                        remark=f"订单 {order.order_number} 关闭后到账，补发课程，重新抵扣",
+                                        order_number=order.order_number)
+        order.order_status = Order.Status.PAID
+        order.pay_time = pay_time or timezone.now()
+        order.trade_no = trade_no or ""
+        order.save(update_fields=["order_status", "pay_time", "trade_no", "updated_time"])
+        course_ids = list(order.order_courses.values_list("course_id", flat=True))
+        user_services.user_courses_grant(user_id=order.user_id, course_ids=course_ids,
+                                         order_number=order.order_number)
+    return PaidResult(order, True)

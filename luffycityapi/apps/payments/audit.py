@@ -8,7 +8,7 @@ from luffycityapi.apps.coupon.models import CouponLog
 from luffycityapi.apps.orders.models import Order, OrderDetail
 from luffycityapi.apps.users.models import Credit, User, UserCourse
 
-from .models import PaymentEvent
+from .models import PaymentEvent, Refund
 
 CLOSED = (Order.Status.CANCELLED, Order.Status.TIMEOUT)
 SETTLED = (Order.Status.PAID, Order.Status.REFUNDED)
@@ -46,12 +46,25 @@ def coupons_consistent():
             yield f"order {number}: took a coupon discount but holds {held.get(order_id, 0)} coupons"
 
 
+def _refunded_lines() -> dict[int, set[int]]:
+    """Course ids of each order covered by an operator's refund that succeeded."""
+    lines: dict[int, set[int]] = {}
+    for order_id, course_ids in Refund.objects.filter(reason=Refund.Reason.ADMIN, status=Refund.Status.SUCCEEDED) \
+            .values_list("order_id", "course_ids"):
+        lines.setdefault(order_id, set()).update(int(c) for c in course_ids or [])
+    return lines
+
+
 def courses_match_paid_orders():
-    """Every paid order has its UserCourse rows; every UserCourse row comes from a paid order with that course."""
+    """Every paid order has its UserCourse rows, except for lines refunded since; every UserCourse row comes from
+    a paid order with that course, not refunded."""
     owned = set(UserCourse.objects.values_list("user_id", "course_id", "order_number"))
     owned_pairs = {(u, c) for u, c, _ in owned}
-    paid_lines = set(OrderDetail.objects.filter(order__order_status=Order.Status.PAID)
-                     .values_list("order__user_id", "course_id", "order__order_number"))
+    refunded = _refunded_lines()
+    paid_lines = {(user_id, course_id, number) for order_id, user_id, course_id, number in
+                  OrderDetail.objects.filter(order__order_status=Order.Status.PAID)
+                  .values_list("order_id", "order__user_id", "course_id", "order__order_number")
+                  if course_id not in refunded.get(order_id, ())}
     for user_id, course_id, number in paid_lines:
         if (user_id, course_id) not in owned_pairs:
             yield f"paid order {number}: user {user_id} lacks course {course_id}"
@@ -61,17 +74,58 @@ def courses_match_paid_orders():
 
 
 def no_order_both_paid_and_released():
-    """Credits go back exactly once for a closed order with credits, and never for a paid one."""
+    """Credits go back exactly once for a closed order with credits, never for an unpaid one, and for a paid (or
+    refunded) order the ledger keeps exactly its credits minus what its refunds gave back."""
     returns = Counter(Credit.objects.filter(operation=Credit.Operation.RETURN).values_list("order_number", flat=True))
+    nets = dict(Credit.objects.exclude(order_number="").values_list("order_number").annotate(net=Sum("number")))
+    refunded = dict(Refund.objects.filter(reason=Refund.Reason.ADMIN, status=Refund.Status.SUCCEEDED)
+                    .values_list("order__order_number").annotate(credit=Sum("credit")))
     for number, status, credit in Order.objects.filter(Q(credit__gt=0) | Q(order_number__in=list(returns))) \
             .values_list("order_number", "order_status", "credit").iterator():
         n = returns.get(number, 0)
-        if status in SETTLED and n:
-            yield f"order {number}: paid and its credits returned"
+        if status in SETTLED and -(nets.get(number) or 0) != credit - (refunded.get(number) or 0):
+            yield (f"order {number}: paid and its credits returned (ledger nets {nets.get(number) or 0}, "
+                   f"order credit {credit}, refunded {refunded.get(number) or 0})")
         if status in CLOSED and credit and n != 1:
             yield f"order {number}: closed with {credit} credits held, returned {n} times"
         if status == Order.Status.UNPAID and n:
             yield f"order {number}: unpaid but its credits were returned"
+
+
+def refunds_consistent():
+    """Operators' refunds never overlap or exceed the order: no course in two live refunds of an order, refunded
+    money and credits within what was paid, and an order is REFUNDED exactly when all its courses are refunded,
+    with all its money back."""
+    live: dict[int, list[int]] = {}
+    money: dict[int, Decimal] = {}
+    credits: dict[int, int] = {}
+    for order_id, course_ids, status, amount, credit in Refund.objects.filter(
+            reason=Refund.Reason.ADMIN, status__in=(Refund.Status.PENDING, Refund.Status.SUCCEEDED)) \
+            .values_list("order_id", "course_ids", "status", "amount", "credit"):
+        live.setdefault(order_id, []).extend(int(c) for c in course_ids or [])
+        if status == Refund.Status.SUCCEEDED:
+            money[order_id] = money.get(order_id, Decimal("0")) + amount
+            credits[order_id] = credits.get(order_id, 0) + credit
+    refunded = _refunded_lines()
+    lines: dict[int, set[int]] = {}
+    for order_id, course_id in OrderDetail.objects.filter(
+            Q(order_id__in=list(live)) | Q(order__order_status=Order.Status.REFUNDED)).values_list("order_id", "course_id"):
+        lines.setdefault(order_id, set()).add(course_id)
+    orders = Order.objects.filter(Q(pk__in=list(live)) | Q(order_status=Order.Status.REFUNDED))
+    for order in orders.only("id", "order_number", "order_status", "real_price", "credit"):
+        course_ids = live.get(order.id, [])
+        if len(course_ids) != len(set(course_ids)):
+            yield f"order {order.order_number}: a course is in two refunds"
+        if money.get(order.id, 0) > order.real_price or credits.get(order.id, 0) > order.credit:
+            yield f"order {order.order_number}: refunded {money.get(order.id)} / {credits.get(order.id)} credits, " \
+                  f"more than paid {order.real_price} / {order.credit}"
+        all_refunded = bool(lines.get(order.id)) and lines[order.id] <= refunded.get(order.id, set())
+        if all_refunded != (order.order_status == Order.Status.REFUNDED):
+            yield f"order {order.order_number}: {order.get_order_status_display()} but all courses refunded: {all_refunded}"
+        if order.order_status == Order.Status.REFUNDED and (money.get(order.id, 0) != order.real_price
+                                                            or credits.get(order.id, 0) != order.credit):
+            yield f"order {order.order_number}: refunded but {money.get(order.id, 0)} of {order.real_price} " \
+                  f"and {credits.get(order.id, 0)} of {order.credit} credits went back"
 
 
 def notifies_match_paid_orders():
@@ -90,7 +144,7 @@ def notifies_match_paid_orders():
 
 
 CHECKS = [credit_matches_ledger, coupons_consistent, courses_match_paid_orders, no_order_both_paid_and_released,
-          notifies_match_paid_orders]
+          notifies_match_paid_orders, refunds_consistent]
 
 
 def run_audit() -> dict[str, list[str]]:

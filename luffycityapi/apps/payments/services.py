@@ -89,6 +89,17 @@ def _settle_with_gateway(order: Order) -> Order:
     return Order.objects.get(pk=order.pk)
 
 
+def trade_query(order_number: str) -> TradeState:
+    """Ask trade.query about one order (recorded like every outbound call); raises ProviderError."""
+    return _ask(Kind.QUERY, order_number, provider.query, out_trade_no=order_number)
+
+
+def trade_apply(order: Order, trade: TradeState) -> str:
+    """Act on a paid trade Alipay reported, through the one fulfilment path (reconciliation uses this):
+    "fulfilled", "duplicate", "late_payment" (refunded) or "amount_mismatch" (quarantined)."""
+    return _apply_trade(order, trade)
+
+
 def _quarantine_amount(order: Order, trade_no: str, amount) -> None:
     try:
         PaymentIssue.objects.get_or_create(trade_no=trade_no or order.order_number,
@@ -266,6 +277,10 @@ def refund_execute(refund_id: int) -> Refund:
     refund = Refund.objects.select_related("order").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund
+    if refund.amount <= 0:
+        # Nothing paid in money for these lines (a 0.00 order, or credits covered them): no trade to refund,
+        # and Alipay refuses 0.00; the refund still settles the courses and credits.
+        return _refund_settled(refund, Refund.Status.SUCCEEDED, answer={"note": "退款金额为 0.00，未调用支付宝"})
     Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
     number = refund.order.order_number
     try:
@@ -285,10 +300,14 @@ def refund_execute(refund_id: int) -> Refund:
 
 
 def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=None) -> Refund:
+    """Record a refund's outcome once (PENDING → SUCCEEDED/FAILED) and apply its effects in the same
+    transaction; a refund already settled is returned as it is."""
     from .refund_effects import apply_refund_outcome
 
     with transaction.atomic():
-        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        # Lock order: order → refund → payment issue → user → coupon log (the effects touch all of them).
+        Order.objects.select_for_update().filter(pk=refund.order_id).values_list("id", flat=True).first()
+        locked = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
         if locked.status != Refund.Status.PENDING:
             return locked
         locked.status, locked.failure, locked.gateway_answer = status, failure[:255], _jsonable(answer)
@@ -298,4 +317,5 @@ def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=No
 
 
 def pending_refund_ids(limit: int = 100) -> list[int]:
+    """Refunds still waiting for a confirmation from Alipay (the retry job's work list)."""
     return list(Refund.objects.filter(status=Refund.Status.PENDING).order_by("id").values_list("id", flat=True)[:limit])
