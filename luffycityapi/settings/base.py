@@ -227,3 +227,11 @@ if ALIPAY_SANDBOX:
 # Mounts /api/bench/floor/ (bench/floor.py), the reference request every hot path is compared with. Off
 # everywhere except in the stack the harness starts.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+
+# --- reconciliation and refunds (payments/reconcile.py; README "Operations") ---
+# An unpaid order is asked about (trade.query) once its cashier link is this old, long before its deadline, so a
+# lost notify is found within minutes; the daily pass checks every payment of the last RECONCILE_LOOKBACK_HOURS.
+RECONCILE_UNPAID_AFTER_SECONDS = env.int("RECONCILE_UNPAID_AFTER_SECONDS", default=120)
+RECONCILE_LOOKBACK_HOURS = env.int("RECONCILE_LOOKBACK_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["reconcile-daily"] = {"task": "payments.reconcile_recent", "schedule": 24 * 3600.0}
