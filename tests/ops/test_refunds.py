@@ -182,3 +182,24 @@ def test_a_late_payment_whose_refund_failed_is_refunded_from_the_quarantine(stud
     again = finance.post(url, {"action": "dismiss_issues", "_selected_action": [issue.id], "apply": "1",
                                "note": "x"}, follow=True)
     assert any("不能再处理" in str(m) for m in again.context["messages"])
+
+
+def test_a_late_payment_can_be_granted_instead_spending_the_credits_again(student, make_course, finance):
+    course = make_course(price="120.00", credit=200)
+    placed = student.order([course.id], credit=200)  # 20.00 off: pays 100.00
+    cashier = student.open_cashier(placed["order_number"])
+    student.call("POST", f"/api/orders/{placed['order_number']}/cancel/", 200)  # credits go back: 500
+    student.sim("config", merchant_balance="-1000.00")  # the automatic refund fails
+    assert student.click(cashier, "pay").status_code == 302
+    wait_for(lambda: Refund.objects.filter(status=Refund.Status.FAILED).exists(), what="the failed late refund")
+    issue = PaymentIssue.objects.get()
+    finance.post(reverse("admin:payments_paymentissue_changelist"),
+                 {"action": "grant_issues", "_selected_action": [issue.id], "apply": "1", "note": "学员要课程"})
+    issue.refresh_from_db()
+    assert issue.status == PaymentIssue.Status.GRANTED and issue.resolved_by_id == finance.user.id
+    order = Order.objects.get(pk=placed["id"])
+    assert order.order_status == Order.Status.PAID and order.trade_no == issue.trade_no
+    assert UserCourse.objects.filter(user=student.user, course=course).exists()
+    student.user.refresh_from_db()
+    assert student.user.credit == 300  # spent again at the grant
+    _clean_audit()

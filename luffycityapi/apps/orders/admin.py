@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from luffycityapi.apps.payments import refunds as payment_refunds
@@ -88,7 +89,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="支付事件时间线")
     def payment_timeline(self, order):
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (event.created_time.astimezone().strftime("%Y-%m-%d %H:%M:%S"), event.get_kind_display(),
+            (timezone.localtime(event.created_time).strftime("%Y-%m-%d %H:%M:%S"), event.get_kind_display(),
              event.get_direction_display(), event.trade_no or "-", event.verdict or "-", event.outcome)
             for event in payment_selectors.order_payment_events(order.order_number)))
         if not rows:
