@@ -24,10 +24,12 @@ Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
 
 # --- the event log -------------------------------------------------------------------------------------------
 
-def _record(kind, direction, *, order_number="", params=None, trade_no="", verified=None, verdict="") -> PaymentEvent:
+def _record(kind, direction, *, order_number="", params=None, trade_no="", verified=None, verdict="",
+            outcome="pending") -> PaymentEvent:
+    """Write one event; pass `outcome` when nothing further will happen (one insert instead of two)."""
     return PaymentEvent.objects.create(kind=kind, direction=direction, order_number=(order_number or "")[:64],
                                        params=_jsonable(params or {}), trade_no=(trade_no or "")[:64],
-                                       verified=verified, verdict=verdict)
+                                       verified=verified, verdict=verdict, outcome=outcome[:255])
 
 
 def _finish(event: PaymentEvent, outcome: str, *, response=None, verified=None, verdict=None) -> None:
@@ -153,8 +155,8 @@ def payment_link(*, user_id: int, order_number: str) -> dict:
                 "order_status": Order.Status.PAID}
     link = provider.page_pay_url(out_trade_no=order.order_number, total_amount=order.real_price,
                                  subject=order.name, time_expire=order.expire_time)
-    _finish(_record(Kind.LINK, Direction.OUTBOUND, order_number=order.order_number,
-                    params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time)}), "ok")
+    _record(Kind.LINK, Direction.OUTBOUND, order_number=order.order_number, outcome="ok",
+            params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time)})
     return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": link,
             "order_status": order.order_status}
 
@@ -174,42 +176,60 @@ def _check_alipay_message(params: dict) -> tuple[str, Order | None]:
     return "ok", order
 
 
-def payment_notify(params: dict, *, malformed: str = "") -> str:
-    """Handle Alipay's asynchronous notification; answers "success" only once its effect is committed, "fail"
-    for anything unverifiable (with nothing changed)."""
-    event = _record(Kind.NOTIFY, Direction.INBOUND, order_number=str(params.get("out_trade_no", "")),
-                    trade_no=str(params.get("trade_no", "")), params=params)
+def _notify_verdict(params: dict, malformed: str) -> tuple[str, bool, Order | None]:
+    """(verdict, verified, order) for a notify: "ok", or why it cannot be trusted."""
     if malformed:
-        _finish(event, "rejected", verified=False, verdict=malformed)
-        return "fail"
+        return malformed, False, None
     verdict, order = _check_alipay_message(params)
     if verdict != "ok":
-        _finish(event, "rejected", verified=verdict != "bad_signature", verdict=verdict)
-        return "fail"
-    amount = parse_amount(params.get("total_amount"))
+        return verdict, verdict != "bad_signature", None
+    if params.get("trade_status", "") in provider.PAID_STATUSES and not params.get("trade_no"):
+        return "no_trade_no", True, None  # every Alipay payment has one; issues and refunds are keyed by it
+    return "ok", True, order
+
+
+def _settled_outcome(params: dict, order: Order) -> str | None:
+    """The outcome of a verified notify that needs no action: not a payment, a refund notice, or a repeat of
+    the payment already recorded on the order. None when it must be acted on."""
     status = params.get("trade_status", "")
     if status not in provider.PAID_STATUSES:
-        # WAIT_BUYER_PAY / TRADE_CLOSED carry no money: acknowledged, nothing changes.
-        _finish(event, f"ignored: {status or 'no trade_status'}", verified=True, verdict="ok")
-        return "success"
+        return f"ignored: {status or 'no trade_status'}"  # WAIT_BUYER_PAY / TRADE_CLOSED carry no money
     if params.get("refund_fee") or params.get("out_biz_no"):
-        _finish(event, "ignored: refund notification", verified=True, verdict="ok")
-        return "success"
-    if not params.get("trade_no"):  # every Alipay payment has one; issues and refunds are keyed by it
-        _finish(event, "rejected", verified=True, verdict="no_trade_no")
+        return "ignored: refund notification"
+    if (order.order_status in (Order.Status.PAID, Order.Status.REFUNDED) and order.trade_no == params["trade_no"]
+            and parse_amount(params.get("total_amount")) == order.real_price):
+        return "duplicate"
+    return None
+
+
+def payment_notify(params: dict, *, malformed: str = "") -> str:
+    """Handle Alipay's asynchronous notification; answers "success" only once its effect is committed, "fail"
+    for anything unverifiable (with nothing changed). Every notify is recorded before anything is acted on;
+    one that needs no action (rejected, ignored, a repeat) is recorded once with its outcome."""
+    base = {"kind": Kind.NOTIFY, "direction": Direction.INBOUND, "order_number": str(params.get("out_trade_no", "")),
+            "trade_no": str(params.get("trade_no", "")), "params": params}
+    verdict, verified, order = _notify_verdict(params, malformed)
+    if verdict != "ok":
+        _record(**base, verified=verified, verdict=verdict, outcome="rejected")
         return "fail"
-    trade = TradeState(exists=True, status=status, trade_no=params.get("trade_no", ""), total_amount=amount,
+    settled = _settled_outcome(params, order)
+    if settled:
+        _record(**base, verified=True, verdict="ok", outcome=settled)
+        return "success"
+    event = _record(**base, verified=True, verdict="ok")
+    trade = TradeState(exists=True, status=params["trade_status"], trade_no=params["trade_no"],
+                       total_amount=parse_amount(params.get("total_amount")),
                        pay_time=provider.parse_beijing_time(params.get("gmt_payment")), raw=params)
     try:
         outcome = _apply_trade(order, trade)
     except DatabaseError:
         logger.exception("notify for %s rolled back; Alipay will retry", order.order_number)
-        _safe_finish(event, "error: database", verified=True, verdict="ok")
+        _safe_finish(event, "error: database")
         return "fail"
     if outcome == "amount_mismatch":
-        _finish(event, "rejected: quarantined", verified=True, verdict="amount_mismatch")
+        _finish(event, "rejected: quarantined", verdict="amount_mismatch")
         return "fail"
-    _finish(event, outcome, verified=True, verdict="ok")
+    _finish(event, outcome)
     return "success"
 
 
