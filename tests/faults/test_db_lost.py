@@ -6,7 +6,6 @@ import threading
 import time
 from urllib.parse import urlencode
 
-import MySQLdb
 import pytest
 from django.db import connection, connections
 from django.test import Client
@@ -21,6 +20,8 @@ pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True), pyte
 
 
 def _raw_connection():
+    import MySQLdb  # here, not at the top: the embedded stack's install has no MySQL driver to collect with
+
     db = connection.settings_dict
     conn = MySQLdb.connect(host=db["HOST"] or "127.0.0.1", port=int(db["PORT"] or 3306), user=db["USER"],
                            passwd=db["PASSWORD"] or "", db=db["NAME"], charset="utf8mb4")
