@@ -12,3 +12,7 @@ export const fetchOrder = (orderNumber) =>
 
 export const cancelOrder = (orderNumber) =>
   http.post(`/orders/${encodeURIComponent(orderNumber)}/cancel/`).then((r) => r.data)
+
+/** The order's payment timeline: {order_number, order_status, get_order_status_display, events: [...]}, oldest first. */
+export const fetchOrderTimeline = (orderNumber) =>
+  http.get(`/orders/${encodeURIComponent(orderNumber)}/timeline/`).then((r) => r.data)

@@ -41,6 +41,8 @@ export const useOrdersStore = defineStore('orders', {
     status: '',
     loading: false,
     loadedAt: 0,
+    /** order_number -> {order_number, order_status, get_order_status_display, events} as the server sent it */
+    timelines: {},
   }),
   actions: {
     async load({ status = this.status, page = this.page } = {}) {
@@ -61,6 +63,21 @@ export const useOrdersStore = defineStore('orders', {
     },
     async fetchOne(orderNumber) {
       return ordersApi.fetchOrder(orderNumber)
+    },
+    /**
+     * The payment timeline of one of the student's orders (oldest first). Amounts stay the server's strings
+     * (or null). Always asks the server again: the timeline grows (paid, refunds) while the page is open.
+     */
+    async loadTimeline(orderNumber) {
+      const data = await ordersApi.fetchOrderTimeline(orderNumber)
+      const timeline = {
+        order_number: (data && data.order_number) || orderNumber,
+        order_status: statusOf(data),
+        get_order_status_display: (data && data.get_order_status_display) || '',
+        events: listOf(data, 'events').filter((e) => e && typeof e === 'object'),
+      }
+      this.timelines = { ...this.timelines, [orderNumber]: timeline }
+      return timeline
     },
     async cancel(orderNumber) {
       const data = await ordersApi.cancelOrder(orderNumber)
