@@ -4,7 +4,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory } from 'vue-router'
 import ElementPlus, { ElMessageBox } from 'element-plus'
 
-vi.mock('@/api/orders', () => ({ fetchOrders: vi.fn(), cancelOrder: vi.fn(), fetchOrder: vi.fn() }))
+vi.mock('@/api/orders', () => ({ fetchOrders: vi.fn(), cancelOrder: vi.fn(), fetchOrder: vi.fn(), fetchOrderTimeline: vi.fn() }))
 vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn(), queryAlipay: vi.fn() }))
 import * as ordersApi from '@/api/orders'
 import * as paymentsApi from '@/api/payments'
@@ -138,6 +138,50 @@ describe('my orders', () => {
     expect(document.querySelector('[data-testid=pay-overlay]')).toBeNull()
     expect(document.body.textContent).toContain('订单已超时')
     expect(router.currentRoute.value.path).toBe('/user/orders')
+    w.unmount()
+  })
+
+  it('each row has a "支付记录" toggle that opens and closes that order\'s timeline', async () => {
+    ordersApi.fetchOrderTimeline.mockResolvedValue({
+      order_number: 'N2', order_status: 1, get_order_status_display: '已支付',
+      events: [
+        { code: 'created', label: '订单创建', time: '2026-11-25T10:00:00+08:00', amount: '250.00', detail: '共 1 门课程' },
+        { code: 'link_issued', label: '发起支付宝支付', time: '2026-11-25T10:00:02+08:00', amount: null, detail: '' },
+        { code: 'paid', label: '支付成功', time: '2026-11-25T10:01:00+08:00', amount: '250.00', detail: '支付宝支付成功' },
+      ],
+    })
+    const w = await mountAt('/user/orders')
+    const rows = w.findAll('[data-testid=order-row]')
+    expect(rows.map((r) => r.find('[data-testid=order-row-timeline]').exists())).toEqual([true, true])
+    expect(w.find('[data-testid=order-timeline]').exists()).toBe(false)
+    expect(ordersApi.fetchOrderTimeline).not.toHaveBeenCalled()
+
+    const toggle = rows[1].get('[data-testid=order-row-timeline]')
+    expect(toggle.text()).toContain('支付记录')
+    expect(toggle.attributes('aria-expanded')).toBe('false')
+    await toggle.trigger('click')
+    await flushPromises()
+    expect(ordersApi.fetchOrderTimeline).toHaveBeenCalledWith('N2')
+    expect(toggle.attributes('aria-expanded')).toBe('true')
+    const row = w.findAll('[data-testid=order-row]')[1]
+    expect(row.get('[data-testid=order-timeline]').findAll('[data-testid=order-timeline-event]').map((e) => e.attributes('data-code')))
+      .toEqual(['created', 'link_issued', 'paid'])
+    expect(w.findAll('[data-testid=order-row]')[0].find('[data-testid=order-timeline]').exists()).toBe(false)
+
+    await toggle.trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid=order-timeline]').exists()).toBe(false)
+    expect(toggle.attributes('aria-expanded')).toBe('false')
+    w.unmount()
+  })
+
+  it('a refused timeline shows the server errmsg in the row', async () => {
+    ordersApi.fetchOrderTimeline.mockRejectedValue({ response: { status: 404, data: { errmsg: '订单不存在', code: 'order_not_found' } } })
+    const w = await mountAt('/user/orders')
+    await w.findAll('[data-testid=order-row-timeline]')[0].trigger('click')
+    await flushPromises()
+    const row = w.findAll('[data-testid=order-row]')[0]
+    expect(row.get('[data-testid=order-timeline-error]').text()).toContain('订单不存在')
     w.unmount()
   })
 })

@@ -16,6 +16,8 @@ import 'element-plus/theme-chalk/el-pagination.css'
 import 'element-plus/theme-chalk/el-result.css'
 import 'element-plus/theme-chalk/el-skeleton.css'
 import 'element-plus/theme-chalk/el-skeleton-item.css'
+import 'element-plus/theme-chalk/el-timeline.css'
+import 'element-plus/theme-chalk/el-timeline-item.css'
 import 'element-plus/theme-chalk/el-message.css'
 import 'element-plus/theme-chalk/el-message-box.css'
 import 'element-plus/theme-chalk/el-overlay.css'
@@ -36,6 +38,8 @@ const components = [
   EP.ElPagination,
   EP.ElResult,
   EP.ElSkeleton,
+  EP.ElTimeline,
+  EP.ElTimelineItem,
 ]
 
 export default {
