@@ -1,6 +1,8 @@
 // The whole purchase as the demo student: log in → add two courses → check out with a coupon →
-// pay on the sandbox cashier in the new tab → the return page lists both → my courses shows them.
+// pay on the sandbox cashier in the new tab → the return page lists both → my courses shows them →
+// my orders shows the paid order and its payment timeline (created, link issued, paid).
 import { test, before, after } from 'node:test'
+import { join } from 'node:path'
 import {
   assert, launch, newSession, DEMO, apiLogin, cancelUnpaidOrders, unselectCart,
   uiLogin, pickBuyableCourses, addFromCard, selectOnly, settledQuote, cashierUrl,
@@ -11,7 +13,7 @@ before(async () => (browser = await launch()))
 after(async () => browser && (await browser.close()))
 
 test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeout: 240_000 }, async (t) => {
-  const { context, snap, pageErrors, consoleErrors } = await newSession(browser, 'purchase')
+  const { context, snap, pageErrors, consoleErrors, dir } = await newSession(browser, 'purchase')
   try {
     // Fresh state where it matters: no unpaid order holds a coupon or a course, nothing selected.
     const tokens = await apiLogin(DEMO.mobile, DEMO.password)
@@ -76,6 +78,8 @@ test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeo
     const bought = await cashier.getByTestId('success-course').evaluateAll((els) => els.map((e) => e.textContent))
     assert.equal(bought.length, 2)
     for (const c of courses) assert.ok(bought.some((b) => b.includes(c.name)), `success page lists ${c.name}`)
+    const orderNumber = (await cashier.getByTestId('success-order-number').innerText()).trim()
+    assert.match(orderNumber, /^\w+$/, 'the return page names the order')
 
     // The checkout tab finds out too (polling) and leaves the overlay for the success page.
     await page.waitForURL('**/order/success/**', { timeout: 30_000 }).catch(() => {})
@@ -90,6 +94,27 @@ test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeo
     await cashier.goto('/user/orders?status=1')
     await cashier.getByTestId('order-row').first().waitFor()
     await snap(cashier, 'my-orders-paid')
+
+    // Its payment timeline: created → link issued → paid, oldest first, as the server tells it.
+    const row = cashier.locator(`[data-testid=order-row][data-order-number="${orderNumber}"]`)
+    await row.waitFor()
+    assert.equal(await row.getAttribute('data-status'), '1')
+    const toggle = row.getByTestId('order-row-timeline')
+    await toggle.click()
+    const timeline = row.getByTestId('order-timeline')
+    await timeline.getByTestId('order-timeline-event').nth(2).waitFor()
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true')
+    const codes = await timeline.getByTestId('order-timeline-event').evaluateAll((els) => els.map((e) => e.dataset.code))
+    t.diagnostic(`timeline of ${orderNumber}: ${codes.join(' → ')}`)
+    for (const code of ['created', 'link_issued', 'paid']) assert.ok(codes.includes(code), `the timeline has a ${code} event`)
+    assert.ok(codes.indexOf('created') < codes.indexOf('link_issued') && codes.indexOf('link_issued') < codes.indexOf('paid'),
+      'oldest first: created, link_issued, paid')
+    const realPrice = (await row.getByTestId('order-row-real-price').innerText()).trim()
+    const paidAmount = (await timeline.locator('[data-testid=order-timeline-event][data-code=paid] [data-testid=order-timeline-amount]').innerText()).trim()
+    assert.equal(paidAmount, realPrice, 'the paid event shows the amount paid')
+    await row.scrollIntoViewIfNeeded()
+    await snap(cashier, 'my-orders-timeline')
+    await row.screenshot({ path: join(dir, 'my-orders-timeline-row.png') })
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages')
     if (consoleErrors.length) t.diagnostic(`console errors:\n${consoleErrors.join('\n')}`)
