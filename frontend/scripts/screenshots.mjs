@@ -50,6 +50,13 @@ const fixtures = {
   ] },
   'POST /api/orders/quote/': { total_price: '2478.00', discount_price: '580.00', real_price: '1898.00', max_use_credit: 100 },
   'GET /api/orders/': { count: 3, results: [order(3, 0, '未支付'), order(2, 1, '已支付'), order(1, 3, '已超时')] },
+  'GET /api/orders/202611250000002/timeline/': { order_number: '202611250000002', order_status: 4, get_order_status_display: '已退款', events: [
+    { code: 'created', label: '订单创建', time: '2026-11-25T10:00:00+08:00', amount: '1898.00', detail: '共 2 门课程' },
+    { code: 'link_issued', label: '发起支付宝支付', time: '2026-11-25T10:00:03+08:00', amount: null, detail: '' },
+    { code: 'paid', label: '支付成功', time: '2026-11-25T10:02:41+08:00', amount: '1898.00', detail: '支付宝支付成功' },
+    { code: 'refund_pending', label: '退款处理中', time: '2026-11-26T09:12:00+08:00', amount: '999.00', detail: `退款课程：${courses[0].name}；退还积分 100` },
+    { code: 'refunded', label: '退款成功', time: '2026-11-26T09:12:05+08:00', amount: '999.00', detail: `退款课程：${courses[0].name}；退还积分 100` },
+  ] },
   'POST /api/orders/': { id: 9, order_number: '202611250000009', order_timeout: 900, total_price: '2478.00', real_price: '1898.00' },
   'GET /api/payments/alipay/202611250000009/': { pay_type: 0, get_pay_type_display: '支付宝', link: '/sandbox/alipay/gateway.do?x=1' },
   'GET /api/payments/alipay/query/202611250000009/': { order_status: 0 },
@@ -71,11 +78,12 @@ const pages = [
   ['pay-overlay', '/order', true, async (p) => { await p.getByTestId('coupon-option').first().click(); await p.waitForTimeout(600); await p.getByTestId('pay-button').click(); await p.getByTestId('pay-overlay').waitFor() }],
   ['alipay-return', '/alipay?out_trade_no=202611250000009&sign=x', true],
   ['user-orders', '/user/orders', true],
+  ['user-orders-timeline', '/user/orders', true, async (p) => { await p.locator('[data-testid=order-row][data-status="1"] [data-testid=order-row-timeline]').click(); await p.getByTestId('order-timeline-event').first().waitFor() }, true],
   ['user-courses', '/user/courses', true],
   ['user-credits', '/user/credits', true],
 ]
 for (const width of [1280, 390]) {
-  for (const [name, path, loggedIn, action] of pages) {
+  for (const [name, path, loggedIn, action, full = !action] of pages) {
     const ctx = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN' })
     await ctx.route('**/api/**', (route) => {
       const req = route.request()
@@ -93,7 +101,7 @@ for (const width of [1280, 390]) {
     await p.goto(BASE + path, { waitUntil: 'networkidle' })
     if (action) await action(p)
     await p.waitForTimeout(300)
-    await p.screenshot({ path: join(OUT, `${name}-${width}.png`), fullPage: !action })
+    await p.screenshot({ path: join(OUT, `${name}-${width}.png`), fullPage: full })
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     if (overflow > 0) errors.push(`${width} ${name}: horizontal overflow ${overflow}px`)
     await ctx.close()
