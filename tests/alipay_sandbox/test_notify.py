@@ -35,7 +35,8 @@ def test_failed_notify_is_retried_with_the_same_notify_id_and_a_fresh_signature(
     assert all(a["http_status"] == 200 and a["url"] == sim.sink_url("flaky") for a in log)
     gap = time.mktime(time.strptime(params[1]["notify_time"], "%Y-%m-%d %H:%M:%S")) - \
         time.mktime(time.strptime(params[0]["notify_time"], "%Y-%m-%d %H:%M:%S"))
-    assert 1 <= gap <= 3
+    # The second attempt waits the scaled 4 minutes (1.2 s), never less; a busy machine may deliver it later.
+    assert 1 <= gap <= 10
 
 
 def test_eight_attempts_then_it_gives_up(open_cashier, browser, sim, out_trade_no, settings):

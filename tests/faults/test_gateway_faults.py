@@ -208,8 +208,9 @@ def test_refund_refused_unsigned_moves_no_money_and_is_flagged_for_staff(student
     student.sim("faults", method="alipay.trade.refund", kind="unsigned_error", count=1)
     order, refund = _late_payment(student, make_course)
 
-    refund.refresh_from_db()
-    assert refund.status == Refund.Status.FAILED
+    # The attempt counter moves before the gateway call; the verdict lands when the call returns.
+    refund = wait_for(lambda: Refund.objects.filter(pk=refund.pk, status=Refund.Status.FAILED).first(),
+                      what="the refused refund to be failed")
     assert PaymentIssue.objects.get(order_id=order["id"]).status == PaymentIssue.Status.OPEN
     assert _trade(student, order["order_number"])["refund_fee"] == "0.00"
     assert Order.objects.get(pk=order["id"]).order_status == Order.Status.CANCELLED

@@ -39,9 +39,11 @@ def course_detail(course_id) -> Course:
         raise NotFound("课程不存在", code="course_not_found") from None
 
 
-def course_for_sale(course_id: int) -> Course:
-    """A course a student may buy now, or a 400 saying why not: unknown, deleted and hidden each get their own
-    code so the SPA can tell "no such course" from "taken off the shelf"."""
+def course_for_sale(course_id: int) -> None:
+    """Pass for a course a student may buy now, or a 400 saying why not: unknown, deleted and hidden each get
+    their own code so the SPA can tell "no such course" from "taken off the shelf"."""
+    if course_id in _cached("visible_ids", lambda: set(course_list().values_list("id", flat=True))):
+        return  # the cached catalogue knows it is on sale: no query
     # Only what the check needs: adding to the cart prices nothing (the cart and checkout read prices later).
     course = Course.objects.filter(pk=course_id).only("id", "is_deleted", "is_show").first()
     if course is None:
@@ -50,7 +52,6 @@ def course_for_sale(course_id: int) -> Course:
         raise ShopError("课程已删除", code="course_deleted")
     if not course.is_show:
         raise ShopError("课程已下架", code="course_off_shelf")
-    return course
 
 
 def courses_by_ids(course_ids) -> dict[int, Course]:

@@ -39,18 +39,21 @@ def order_list(*, user_id: int, status=None):
     return _with_lines(qs).order_by("-created_time", "-id")
 
 
-def order_of_user(*, user_id: int, order_number: str) -> Order:
-    order = _with_lines(Order.objects.filter(user_id=user_id, order_number=order_number)).first()
+def order_of_user(*, user_id: int, order_number: str, with_lines: bool = True) -> Order:
+    """The user's order by number, with its lines unless the caller needs only the order row (the pay link and
+    the payment poll, which are hot); 404 for anyone else's."""
+    qs = Order.objects.filter(user_id=user_id, order_number=order_number)
+    order = (_with_lines(qs) if with_lines else qs).first()
     if order is None:
         raise NotFound("订单不存在", code="order_not_found")
     return order
 
 
-def unpaid_order_with_courses(*, user_id: int, course_ids) -> Order | None:
-    """An unpaid order of the user that already contains one of the courses."""
-    return (Order.objects.filter(user_id=user_id, order_status=Order.Status.UNPAID,
-                                 order_courses__course_id__in=list(course_ids))
-            .order_by("-created_time").first())
+def unpaid_orders_with_courses(*, user_id: int, course_ids) -> list[Order]:
+    """The user's unpaid orders that already contain one of the courses, newest first."""
+    return list(Order.objects.filter(user_id=user_id, order_status=Order.Status.UNPAID,
+                                     order_courses__course_id__in=list(course_ids))
+                .only("id", "order_number", "expire_time", "created_time").distinct().order_by("-created_time"))
 
 
 def overdue_unpaid_order_ids(now=None, limit: int = 500) -> list[int]:

@@ -49,9 +49,7 @@ def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
     _check_pay_type(choice)
     lines = selectors.checkout_lines(user_id)
     if lines:
-        course_ids = [line.course_id for line in lines]
-        _expire_overdue_holding(user_id, course_ids)
-        _refuse_unbuyable(user_id, course_ids)
+        _refuse_unbuyable(user_id, [line.course_id for line in lines], expire_overdue=True)
     terms = None
     if choice.uses_coupon:
         log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=False)
@@ -61,12 +59,16 @@ def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
                  credit_to_money=settings.CREDIT_TO_MONEY)
 
 
-def _refuse_unbuyable(user_id: int, course_ids) -> None:
+def _refuse_unbuyable(user_id: int, course_ids, *, expire_overdue: bool = False) -> None:
+    """Refuse courses the user owns or holds in an unpaid order. With `expire_overdue` (never inside a
+    transaction: expiry may ask the gateway), an unpaid order past its deadline is expired first instead."""
     owned = user_selectors.owned_course_ids(user_id, course_ids)
     if owned:
         raise ShopError("所选课程中有已购买的课程", code="course_already_purchased", course_ids=sorted(owned))
-    unpaid = selectors.unpaid_order_with_courses(user_id=user_id, course_ids=course_ids)
-    if unpaid is not None:
+    now = timezone.now()
+    for unpaid in selectors.unpaid_orders_with_courses(user_id=user_id, course_ids=course_ids):
+        if expire_overdue and unpaid.expire_time <= now and _expire_quietly(unpaid.id):
+            continue  # it no longer holds the courses
         raise ShopError("所选课程已在未支付的订单中，请继续支付该订单", code="order_unpaid_exists",
                         order_number=unpaid.order_number)
 
@@ -98,10 +100,17 @@ def _expire_overdue_holding(user_id: int, course_ids) -> None:
     """An unpaid order past its deadline that the sweeper has not reached yet must not block buying its courses
     again: expire it now (through the close handler, outside any transaction, as the sweeper would)."""
     for order_id in selectors.overdue_unpaid_order_ids_with_courses(user_id=user_id, course_ids=course_ids):
-        try:
-            order_expire(order_id)
-        except ShopError as exc:  # e.g. the gateway is down: the order stays, and checkout refuses as before
-            logger.warning("could not expire overdue order id %s at checkout: %s", order_id, exc.code)
+        _expire_quietly(order_id)
+
+
+def _expire_quietly(order_id: int) -> bool:
+    """Expire an overdue order; whether it is closed now. A failure (e.g. the gateway down) leaves it unpaid,
+    and the checkout then refuses as before."""
+    try:
+        return order_expire(order_id).order_status != Order.Status.UNPAID
+    except ShopError as exc:
+        logger.warning("could not expire overdue order id %s at checkout: %s", order_id, exc.code)
+        return False
 
 
 def _create_locked(user_id, choice, lines, course_ids, now) -> Order:

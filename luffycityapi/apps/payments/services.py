@@ -140,7 +140,7 @@ def _queue_refund(refund_id: int) -> None:
 
 def payment_link(*, user_id: int, order_number: str) -> dict:
     """The Alipay cashier link for the user's unpaid, unexpired order; a 0.00 order is fulfilled at once."""
-    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
+    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
     if order.order_status == Order.Status.PAID:
         raise ShopError("订单已支付，请勿重复支付", code="order_already_paid")
     if order.order_status != Order.Status.UNPAID:
@@ -264,10 +264,9 @@ def payment_return(*, user_id: int, params: dict) -> Order:
 
 def payment_query(*, user_id: int, order_number: str) -> Order:
     """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid)."""
-    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
+    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
     if order.order_status == Order.Status.UNPAID:
-        _settle_with_gateway(order)
-        order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
+        order = _settle_with_gateway(order)
     return order
 
 
