@@ -53,11 +53,12 @@ def joined(threads, results, timeout=60) -> list:
 
 
 def lock_waits() -> int:
-    """Other connections in the middle of a statement right now: while the test holds a row they need, that
-    means they are waiting for it (statements here otherwise take milliseconds)."""
+    """Other connections in the middle of a locking read right now: while the test holds the row they lock,
+    that means they are waiting for it. Only FOR UPDATE statements count: a request's earlier plain reads (its
+    JWT user lookup, say) come before it has read its cart, so counting them let the test swap the cart too soon."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
-                       "AND COMMAND = 'Query' AND DB = DATABASE() AND INFO NOT LIKE '%%PROCESSLIST%%'")
+                       "AND COMMAND = 'Query' AND DB = DATABASE() AND INFO LIKE '%%FOR UPDATE%%'")
         return cursor.fetchone()[0]
 
 

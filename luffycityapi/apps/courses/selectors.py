@@ -42,7 +42,7 @@ def course_detail(course_id) -> Course:
 def course_for_sale(course_id: int) -> None:
     """Pass for a course a student may buy now, or a 400 saying why not: unknown, deleted and hidden each get
     their own code so the SPA can tell "no such course" from "taken off the shelf"."""
-    if course_id in _cached("visible_ids", lambda: set(course_list().values_list("id", flat=True))):
+    if course_id in _visible_ids():
         return  # the cached catalogue knows it is on sale: no query
     # Only what the check needs: adding to the cart prices nothing (the cart and checkout read prices later).
     course = Course.objects.filter(pk=course_id).only("id", "is_deleted", "is_show").first()
@@ -61,10 +61,24 @@ def courses_by_ids(course_ids) -> dict[int, Course]:
 
 # --- the cached public catalogue ------------------------------------------------------------------------------
 
+VISIBLE_IDS_KEY = "catalogue:visible_ids"
+
+
 def catalogue_changed() -> None:
     """Start a new cache generation. A nanosecond clock, not a counter: if Redis ever lost this key alone, a
     restarted counter could name an old generation whose entries are still cached."""
     cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    cache.delete(VISIBLE_IDS_KEY)
+
+
+def _visible_ids() -> set[int]:
+    """The ids of the courses on sale, cached under one key (one round trip: adding to the cart is hot) and
+    dropped with every catalogue change."""
+    ids = cache.get(VISIBLE_IDS_KEY)
+    if ids is None:
+        ids = set(Course.objects.filter(is_show=True, is_deleted=False).values_list("id", flat=True))
+        cache.set(VISIBLE_IDS_KEY, ids, timeout=settings.CATALOGUE_CACHE_SECONDS)
+    return ids
 
 
 def _generation() -> int:

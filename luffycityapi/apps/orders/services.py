@@ -43,9 +43,10 @@ def _check_pay_type(choice: CheckoutChoice) -> None:
         raise ShopError("不支持的支付方式", code="pay_type_invalid")
 
 
-def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
+def order_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None) -> Quote:
     """The server's price for the selected cart and this coupon/credit choice (nothing is reserved). It refuses
-    exactly what order_create would refuse for the same body."""
+    exactly what order_create would refuse for the same body. `balance`: the user's credits when the caller has
+    just read them (the request's user), else read here."""
     _check_pay_type(choice)
     lines = selectors.checkout_lines(user_id)
     if lines:
@@ -54,7 +55,8 @@ def order_quote(*, user_id: int, choice: CheckoutChoice) -> Quote:
     if choice.uses_coupon:
         log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=False)
         terms = coupon_services.terms_of(log.coupon)
-    balance = User.objects.values_list("credit", flat=True).get(pk=user_id)
+    if balance is None:
+        balance = User.objects.values_list("credit", flat=True).get(pk=user_id)
     return quote(lines, coupon=terms, credit=choice.credit, balance=balance,
                  credit_to_money=settings.CREDIT_TO_MONEY)
 

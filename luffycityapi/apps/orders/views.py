@@ -20,7 +20,8 @@ def _choice(request) -> services.CheckoutChoice:
 class OrderQuoteView(APIView):
     @extend_schema(request=CheckoutChoiceSerializer, responses=QuoteSerializer)
     def post(self, request):
-        quote = services.order_quote(user_id=request.user.id, choice=_choice(request))
+        quote = services.order_quote(user_id=request.user.id, choice=_choice(request),
+                                     balance=request.user.credit)
         return Response(QuoteSerializer(quote).data)
 
 

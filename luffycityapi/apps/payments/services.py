@@ -221,16 +221,17 @@ def payment_notify(params: dict, *, malformed: str = "") -> str:
                        total_amount=parse_amount(params.get("total_amount")),
                        pay_time=provider.parse_beijing_time(params.get("gmt_payment")), raw=params)
     try:
-        outcome = _apply_trade(order, trade)
+        with transaction.atomic():  # the outcome commits with its effect: one commit, and never one without the other
+            outcome = _apply_trade(order, trade)
+            if outcome == "amount_mismatch":
+                _finish(event, "rejected: quarantined", verdict="amount_mismatch")
+            else:
+                _finish(event, outcome)
     except DatabaseError:
         logger.exception("notify for %s rolled back; Alipay will retry", order.order_number)
         _safe_finish(event, "error: database")
         return "fail"
-    if outcome == "amount_mismatch":
-        _finish(event, "rejected: quarantined", verdict="amount_mismatch")
-        return "fail"
-    _finish(event, outcome)
-    return "success"
+    return "fail" if outcome == "amount_mismatch" else "success"
 
 
 def _safe_finish(event, outcome, **kwargs) -> None:
