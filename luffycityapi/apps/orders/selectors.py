@@ -62,10 +62,3 @@ def overdue_unpaid_order_ids(now=None, limit: int = 500) -> list[int]:
     return list(Order.objects.filter(order_status=Order.Status.UNPAID, expire_time__lte=now)
                 .order_by("expire_time").values_list("id", flat=True)[:limit])
 
-
-def overdue_unpaid_order_ids_with_courses(*, user_id: int, course_ids, now=None) -> list[int]:
-    """The user's unpaid orders past their deadline that hold any of these courses."""
-    now = now or timezone.now()
-    return list(Order.objects.filter(user_id=user_id, order_status=Order.Status.UNPAID, expire_time__lte=now,
-                                     order_courses__course_id__in=list(course_ids))
-                .distinct().values_list("id", flat=True))

@@ -101,8 +101,10 @@ def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
 def _expire_overdue_holding(user_id: int, course_ids) -> None:
     """An unpaid order past its deadline that the sweeper has not reached yet must not block buying its courses
     again: expire it now (through the close handler, outside any transaction, as the sweeper would)."""
-    for order_id in selectors.overdue_unpaid_order_ids_with_courses(user_id=user_id, course_ids=course_ids):
-        _expire_quietly(order_id)
+    now = timezone.now()
+    for unpaid in selectors.unpaid_orders_with_courses(user_id=user_id, course_ids=course_ids):
+        if unpaid.expire_time <= now:
+            _expire_quietly(unpaid.id)
 
 
 def _expire_quietly(order_id: int) -> bool:
