@@ -27,6 +27,8 @@ from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.stack import recreate_database  # noqa: E402 - needs ROOT on sys.path
 RESULTS = ROOT / "bench-results"
 WORK = RESULTS / "work"
 LUA = ROOT / "bench" / "lua" / "replay.lua"
@@ -95,22 +97,6 @@ def ensure_wrk() -> str:
     if not path:
         sys.exit("bench: wrk is not installed (Debian: apt-get install wrk)")
     return path
-
-
-def recreate_database(database_url: str) -> None:
-    """Drop and create the bench database, so every run starts from the same empty schema."""
-    import MySQLdb
-
-    url = urlparse(database_url)
-    name = url.path.lstrip("/")
-    if not name.endswith("_bench"):
-        sys.exit(f"bench: refusing to drop database {name!r}: the bench database's name must end in _bench")
-    conn = MySQLdb.connect(host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
-                           passwd=url.password or "")
-    cur = conn.cursor()
-    cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    conn.close()
 
 
 # --- seeding -------------------------------------------------------------------------------------------------
@@ -554,7 +540,7 @@ def main() -> int:
     started = time.monotonic()
 
     print(f"bench: fresh database {urlparse(args.database_url).path.lstrip('/')}, Redis {args.redis_url}", flush=True)
-    recreate_database(args.database_url)
+    recreate_database(args.database_url, suffix="_bench")
     import django
 
     django.setup()

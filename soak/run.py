@@ -42,6 +42,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.stack import recreate_database  # noqa: E402 - needs ROOT on sys.path
+
 BIN = Path(sys.executable).parent
 VAR = ROOT / "var" / "soak"
 PASSWORD = "soak-pass-2026"
@@ -187,21 +190,6 @@ def configure_environment(port: int, database_url: str, redis_url: str, timeout:
         os.environ.pop(key, None)  # derived from SITE_URL / VAR_DIR, never inherited
     os.environ.update(env)
     return {**os.environ}
-
-
-def recreate_database(database_url: str) -> None:
-    import MySQLdb
-
-    url = urlparse(database_url)
-    name = url.path.lstrip("/")
-    if not name.endswith("_soak"):
-        sys.exit(f"soak: refusing to drop database {name!r}: the soak database's name must end in _soak")
-    conn = MySQLdb.connect(host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
-                           passwd=url.password or "")
-    cur = conn.cursor()
-    cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    conn.close()
 
 
 def children(pid: int) -> list[int]:
@@ -781,7 +769,7 @@ def main() -> int:
     database_url, redis_url = soak_urls()
     env = configure_environment(port, database_url, redis_url, args.timeout)
     print(f"soak: {BASE}, database {urlparse(database_url).path[1:]}, Redis {redis_url}, VAR_DIR {VAR}", flush=True)
-    recreate_database(database_url)
+    recreate_database(database_url, suffix="_soak")
 
     import django
 
