@@ -193,3 +193,58 @@ def test_the_hand_built_course_rows_equal_drfs_own(make_course, make_discount):
     fast = CourseDetailSerializer(detail, context={"now": now})
     assert fast.data == serializers.ModelSerializer.to_representation(fast, detail)
     assert plain.id in {c.id for c in selectors.course_list()}
+
+
+def test_checkout_lines_price_exactly_as_the_catalogue_does(user, make_course, make_discount):
+    """Checkout prices from one lean query (courses_for_sale); each line must carry what the model-based pricing
+    (courses.pricing.active_discount over prefetched discounts) says at the same moment: overlapping windows
+    (the cheaper wins, the first of equals), a window not open yet, a free course, and none at all."""
+    from luffycityapi.apps.cart import store
+    from luffycityapi.apps.courses import selectors
+    from luffycityapi.apps.courses.models import CourseDiscount
+    from luffycityapi.apps.courses.pricing import active_discount
+    from luffycityapi.apps.orders.selectors import checkout_lines
+
+    now = timezone.now()
+    overlapping = make_course(price="99.99", credit=30)
+    make_discount(overlapping, value="0.88", name="八八折")
+    make_discount(overlapping, kind=CourseDiscount.Kind.FIXED, value="87.98", name="")  # 0.88 × 99.99 = 87.99
+    make_discount(overlapping, kind=CourseDiscount.Kind.FIXED, value="87.98", name="同价在后")
+    later = make_course(price="50.00")
+    make_discount(later, kind=CourseDiscount.Kind.FREE, start=now + timedelta(hours=1), end=now + timedelta(hours=2))
+    free = make_course(price="10.00")
+    make_discount(free, kind=CourseDiscount.Kind.FREE, value="0.00", name="")
+    plain = make_course(price="1579.00", credit=100)
+    hidden = make_course(price="1.00", is_show=False)
+    for course in (plain, free, later, overlapping, hidden):
+        store.add(user.id, course.id)
+
+    with CaptureQueriesContext(connection) as captured:
+        lines = checkout_lines(user.id, now)
+    assert len(captured) == 1
+    expected = []
+    for course in selectors.course_list().filter(pk__in=[overlapping.id, later.id, free.id, plain.id]):
+        discount = active_discount(course, now)
+        expected.append((course.id, course.name, course.price, discount.price if discount else course.price,
+                         discount.name if discount else "", course.credit, course.category_id))
+    assert [(l.course_id, l.name, l.price, l.real_price, l.discount_name, l.credit, l.category_id)
+            for l in lines] == expected
+    assert [(l.real_price, l.discount_name) for l in lines] == [
+        (Decimal("87.98"), "限时特价"), (Decimal("50.00"), ""), (Decimal("0.00"), "限时免费"), (Decimal("1579.00"), "")]
+
+
+def test_the_hand_built_created_order_equals_drfs_own(user):
+    """OrderCreatedSerializer builds its dict directly for speed; it must be exactly what DRF's field walk makes,
+    for an unpaid order (seconds left) and a paid one (0)."""
+    from rest_framework import serializers
+
+    from luffycityapi.apps.orders.models import Order
+    from luffycityapi.apps.orders.serializers import OrderCreatedSerializer
+
+    for status, real_price in ((Order.Status.UNPAID, Decimal("1579.50")), (Order.Status.PAID, Decimal("0.00"))):
+        order = Order.objects.create(user=user, order_number=f"H{status}", order_status=status,
+                                     total_price=Decimal("1579.50"), real_price=real_price,
+                                     expire_time=timezone.now() + timedelta(minutes=15))
+        fast = OrderCreatedSerializer(order)
+        drf = serializers.ModelSerializer.to_representation(fast, order)
+        assert list(fast.data.items()) == list(drf.items())

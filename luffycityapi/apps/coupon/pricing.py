@@ -1,7 +1,7 @@
 """Checkout pricing as pure Decimal functions: one code path for quote and create. No queries, no clock.
 
 The rules (also in the README):
-1. A course costs its active discount price, else its list price (courses.pricing.selling_price).
+1. A course costs its active discount price, else its list price (courses.pricing.open_discount).
    `total_price` is the sum of those selling prices.
 2. A coupon applies only to courses without an active discount (no stacking) that are in its scope
    (all courses, one category, or listed courses): the "eligible" courses.

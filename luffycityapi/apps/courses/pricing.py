@@ -20,31 +20,39 @@ class ActiveDiscount:
                 "expire": max(0, int((self.ends - now).total_seconds())), "expire_at": self.ends.isoformat()}
 
 
-def discounted_price(price: Decimal, discount: CourseDiscount) -> Decimal:
-    """The price under one discount; never negative, never above the list price."""
-    if discount.kind == CourseDiscount.Kind.FREE:
+def discounted_price(price: Decimal, kind: int, value: Decimal) -> Decimal:
+    """The price under one discount (its kind and value); never negative, never above the list price."""
+    if kind == CourseDiscount.Kind.FREE:
         result = ZERO
-    elif discount.kind == CourseDiscount.Kind.PERCENT:
-        result = quantize_money(price * discount.value)
+    elif kind == CourseDiscount.Kind.PERCENT:
+        result = quantize_money(price * value)
     else:
-        result = quantize_money(discount.value)
+        result = quantize_money(value)
     return min(max(result, ZERO), price)
+
+
+def discount_window(price: Decimal, kind: int, value: Decimal, activity_name: str, start: datetime,
+                    end: datetime) -> tuple:
+    """One discount as (name, price, start, end): the activity's name (else the kind's label), the price it
+    sells for while the window [start, end) is open."""
+    return (activity_name or CourseDiscount.Kind(kind).label, discounted_price(price, kind, value), start, end)
+
+
+def course_windows(course) -> list[tuple]:
+    """The windows of a course's prefetched `discounts` (with their activities), in the order they are read."""
+    return [discount_window(course.price, d.kind, d.value, d.activity.name, d.activity.start_time,
+                            d.activity.end_time) for d in course.discounts.all()]
+
+
+def open_discount(windows, now: datetime) -> ActiveDiscount | None:
+    """The cheapest window open at `now` (the first of equals), or None."""
+    best = None
+    for name, price, start, end in windows:
+        if start <= now < end and (best is None or price < best.price):
+            best = ActiveDiscount(name, price, end)
+    return best
 
 
 def active_discount(course, now: datetime) -> ActiveDiscount | None:
     """The best discount running now for a course, from its prefetched `discounts` (with their activities)."""
-    best = None
-    for discount in course.discounts.all():
-        if not (discount.activity.start_time <= now < discount.activity.end_time):
-            continue
-        price = discounted_price(course.price, discount)
-        if best is None or price < best.price:
-            best = ActiveDiscount(discount.activity.name or discount.get_kind_display(), price,
-                                  discount.activity.end_time)
-    return best
-
-
-def selling_price(course, now: datetime) -> Decimal:
-    """What the course costs now: its active discount's price, else its list price."""
-    discount = active_discount(course, now)
-    return discount.price if discount else course.price
+    return open_discount(course_windows(course), now)

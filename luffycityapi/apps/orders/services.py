@@ -61,18 +61,35 @@ def order_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = N
                  credit_to_money=settings.CREDIT_TO_MONEY)
 
 
+class _OverdueOrderHolds(Exception):
+    """Raised inside the checkout transaction: an unpaid order past its deadline still holds a course. It is
+    expired outside the transaction (expiry may ask the gateway) and the checkout tried again."""
+
+    def __init__(self, order: Order):
+        super().__init__(order.order_number)
+        self.order = order
+
+
 def _refuse_unbuyable(user_id: int, course_ids, *, expire_overdue: bool = False) -> None:
-    """Refuse courses the user owns or holds in an unpaid order. With `expire_overdue` (never inside a
-    transaction: expiry may ask the gateway), an unpaid order past its deadline is expired first instead."""
+    """Refuse courses the user owns or holds in an unpaid order. An unpaid order past its deadline is expired
+    first when `expire_overdue` (never inside a transaction: expiry may ask the gateway); otherwise it raises
+    _OverdueOrderHolds for the caller to expire it after its transaction."""
     owned = user_selectors.owned_course_ids(user_id, course_ids)
     if owned:
         raise ShopError("所选课程中有已购买的课程", code="course_already_purchased", course_ids=sorted(owned))
     now = timezone.now()
     for unpaid in selectors.unpaid_orders_with_courses(user_id=user_id, course_ids=course_ids):
-        if expire_overdue and unpaid.expire_time <= now and _expire_quietly(unpaid.id):
-            continue  # it no longer holds the courses
-        raise ShopError("所选课程已在未支付的订单中，请继续支付该订单", code="order_unpaid_exists",
-                        order_number=unpaid.order_number)
+        if unpaid.expire_time <= now:
+            if not expire_overdue:
+                raise _OverdueOrderHolds(unpaid)
+            if _expire_quietly(unpaid.id):
+                continue  # it no longer holds the courses
+        raise _unpaid_exists(unpaid.order_number)
+
+
+def _unpaid_exists(order_number: str) -> ShopError:
+    return ShopError("所选课程已在未支付的订单中，请继续支付该订单", code="order_unpaid_exists",
+                     order_number=order_number)
 
 
 def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
@@ -84,7 +101,6 @@ def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
     if not lines:
         raise ShopError("请先在购物车中选择要购买的课程", code="cart_empty")
     course_ids = [line.course_id for line in lines]
-    _expire_overdue_holding(user_id, course_ids)
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -93,18 +109,13 @@ def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
         except IntegrityError:  # only the order number can collide; take a fresh one
             if attempt == 2:
                 raise
+        except _OverdueOrderHolds as holder:
+            # An overdue order the sweeper has not reached yet must not block buying its courses again.
+            if attempt == 2 or not _expire_quietly(holder.order.id):
+                raise _unpaid_exists(holder.order.order_number) from None
     transaction.on_commit(lambda: cart_services.cart_remove_ordered(user_id=user_id, course_ids=course_ids))
     transaction.on_commit(lambda: schedule_expiry(order))
     return order
-
-
-def _expire_overdue_holding(user_id: int, course_ids) -> None:
-    """An unpaid order past its deadline that the sweeper has not reached yet must not block buying its courses
-    again: expire it now (through the close handler, outside any transaction, as the sweeper would)."""
-    now = timezone.now()
-    for unpaid in selectors.unpaid_orders_with_courses(user_id=user_id, course_ids=course_ids):
-        if unpaid.expire_time <= now:
-            _expire_quietly(unpaid.id)
 
 
 def _expire_quietly(order_id: int) -> bool:
@@ -118,7 +129,7 @@ def _expire_quietly(order_id: int) -> bool:
 
 
 def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
-    user = User.objects.select_for_update().get(pk=user_id)
+    user = User.objects.select_for_update().only("id", "credit").get(pk=user_id)
     # Checked under the user's lock, so two checkouts of one cart at once cannot both pass.
     _refuse_unbuyable(user_id, course_ids)
     log = None
