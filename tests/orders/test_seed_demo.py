@@ -55,8 +55,26 @@ def test_demo_student_checks_out_with_a_seeded_coupon_and_gets_it_again(client_f
     assert D("0.88") == Coupon.objects.get(name="全场八八折").rate
 
 
-def test_seed_survives_a_student_holding_the_admin_mobile(make_user):
-    make_user(mobile="13800000001")
+def test_a_student_registered_as_13800000001_does_not_stop_the_admin_being_created(make_user):
+    # The seed used to look for the admin by mobile 13800000001 but create it with 10000000001, so a student
+    # who had registered 13800000001 (a real mobile anyone may register) left the shop without the README's
+    # admin / luffy-admin-2026. That student is nobody's admin: the seed must still create the admin, and
+    # leave the student as they were.
+    student = make_user(mobile="13800000001", password="student-pass-1")
     seed()
-    assert not User.objects.filter(username="admin").exists()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.check_password("luffy-admin-2026")
+    assert admin.mobile == "10000000001"  # not a registrable mobile (see users.serializers), so never a student's
+    student.refresh_from_db()
+    assert not student.is_staff and not student.is_superuser and student.check_password("student-pass-1")
     assert User.objects.filter(mobile="13800000000").exists()
+    seed()  # still idempotent
+    assert User.objects.filter(is_superuser=True).count() == 1
+
+
+def test_seed_keeps_an_existing_admin_as_it_is(make_user):
+    User.objects.create_superuser(username="admin", mobile="10000000001", password="changed-by-staff-1")
+    seed()
+    admin = User.objects.get(username="admin")
+    assert admin.check_password("changed-by-staff-1")  # an operator's own password is never reset
+    assert User.objects.filter(is_superuser=True).count() == 1

@@ -17,7 +17,11 @@ from luffycityapi.apps.users.services import credit_change
 DEMO_MOBILE = "13800000000"
 DEMO_PASSWORD = "luffy-demo-2026"
 DEMO_CREDITS = 1000
-ADMIN_MOBILE = "13800000001"
+# The admin's mobile: 100… is not one anyone can register (users.serializers.MOBILE_RE), so it never collides with
+# a student's. The seed looks the admin up by the same mobile it creates it with.
+ADMIN_USERNAME = "admin"
+ADMIN_MOBILE = "10000000001"
+ADMIN_PASSWORD = "luffy-admin-2026"
 
 COURSES = [
     # name, category, price, credit allowance, discount (kind, value) or None, brief
@@ -68,13 +72,13 @@ class Command(BaseCommand):
         if not Credit.objects.filter(user=student, remark="演示账户赠送积分").exists():
             credit_change(user_id=student.id, number=DEMO_CREDITS, operation=Credit.Operation.GIFT,
                           remark="演示账户赠送积分")
-        if not User.objects.filter(Q(username="admin") | Q(mobile=ADMIN_MOBILE)).exists():
-            # 100… is not a mobile anyone can register, so it never collides with a student.
-            User.objects.create_superuser(username="admin", mobile="10000000001", password="luffy-admin-2026")
+        if not User.objects.filter(Q(username=ADMIN_USERNAME) | Q(mobile=ADMIN_MOBILE)).exists():
+            # An existing admin (same username or mobile) is kept as it is: staff may have changed its password.
+            User.objects.create_superuser(username=ADMIN_USERNAME, mobile=ADMIN_MOBILE, password=ADMIN_PASSWORD)
         self._coupons(student, now)
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Course.objects.count()} courses; student {DEMO_MOBILE} / {DEMO_PASSWORD}; "
-            f"admin admin / luffy-admin-2026"))
+            f"admin {ADMIN_USERNAME} / {ADMIN_PASSWORD}"))
 
     def _coupons(self, student, now):
         """Coupons of both kinds; the demo student holds one of each (granted again once used up)."""
