@@ -58,3 +58,19 @@ def test_revoke_takes_back_only_that_orders_courses(user, make_course, client_fo
 
 def test_needs_a_token(api_client):
     assert_error(api_client.get(URL), 401, "not_authenticated")
+
+
+def test_owned_course_ids_answers_only_for_that_user_and_those_courses(make_user, make_course):
+    """The hot ownership check (plain SQL) against the rows the ORM wrote."""
+    from luffycityapi.apps.users.selectors import owned_course_ids
+
+    me, other = make_user(), make_user()
+    mine, theirs, both, neither = (make_course() for _ in range(4))
+    user_courses_grant(user_id=me.id, course_ids=[mine.id, both.id], order_number="LY1")
+    user_courses_grant(user_id=other.id, course_ids=[theirs.id, both.id], order_number="LY2")
+
+    assert owned_course_ids(me.id, [mine.id, theirs.id, both.id, neither.id]) == {mine.id, both.id}
+    assert owned_course_ids(me.id, [str(theirs.id), neither.id]) == set()
+    assert owned_course_ids(me.id, []) == set()
+    user_courses_revoke(user_id=me.id, course_ids=[mine.id], order_number="LY1")
+    assert owned_course_ids(me.id, [mine.id, both.id]) == {both.id}

