@@ -112,3 +112,23 @@ def test_malformed_notify_is_fail_never_500(auth_client, place_order, client, ma
                                content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200 and response.content == b"fail"
     assert _state(order["order_number"]) == (Order.Status.UNPAID, 0)
+
+
+def test_seller_id_is_checked_when_configured(auth_client, place_order, post_notify, settings):
+    """ALIPAY_SELLER_ID set: a notify for another merchant's PID (or none) is `fail` with nothing changed; the
+    configured PID passes. (The sandbox signs for SANDBOX_SELLER_ID, so only the setting differs.)"""
+    order = place_order(auth_client, "100.00")
+    number = order["order_number"]
+    settings.ALIPAY_SELLER_ID = "2088000000000009"
+    assert post_notify(sign_params(notify_params(number, "100.00"))) == "fail"  # seller_id = the sandbox's PID
+    no_seller = {k: v for k, v in notify_params(number, "100.00").items() if k != "seller_id"}
+    assert post_notify(sign_params(no_seller)) == "fail"
+    assert _state(number) == (Order.Status.UNPAID, 0)
+    rejected = PaymentEvent.objects.filter(kind="notify").order_by("id")
+    assert [(e.verdict, e.outcome, e.verified) for e in rejected] == [("wrong_seller_id", "rejected", True)] * 2
+    assert not PaymentIssue.objects.exists() and not Refund.objects.exists()
+
+    settings.ALIPAY_SELLER_ID = settings.SANDBOX_SELLER_ID
+    assert post_notify(sign_params(notify_params(number, "100.00"))) == "success"
+    assert _state(number) == (Order.Status.PAID, 1)
+    assert PaymentEvent.objects.filter(kind="notify").order_by("-id").first().outcome == "fulfilled"
