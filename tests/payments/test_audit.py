@@ -60,3 +60,43 @@ def _coupon():
 
     now = timezone.now()
     return Coupon.objects.create(name="x", start_time=now - timedelta(days=1), end_time=now + timedelta(days=1))
+
+
+def _force_credit(user_id: int, credit: int) -> None:
+    """A raw UPDATE of ly_users.credit with the table's CHECK (credit >= 0, user_credit_not_negative) switched off
+    for this connection only, as a bad migration, a manual fix in SQL or a database without CHECK support could
+    leave it. The services never get here; the audit must still notice."""
+    from django.db import connection
+
+    on, off = {"sqlite": ("PRAGMA ignore_check_constraints = 0", "PRAGMA ignore_check_constraints = 1"),
+               "mysql": ("SET SESSION check_constraint_checks = 1", "SET SESSION check_constraint_checks = 0")
+               }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(off)
+        try:
+            cursor.execute(f"UPDATE {User._meta.db_table} SET credit = %s WHERE id = %s", [credit, user_id])
+        finally:
+            cursor.execute(on)
+
+
+def test_the_check_constraint_refuses_a_negative_credit(make_user):
+    """Why the test below needs the constraint switched off: with it on, the database refuses the UPDATE."""
+    from django.db import IntegrityError, transaction
+
+    user = make_user()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=user.pk).update(credit=-1)
+
+
+def test_a_negative_credit_is_reported_even_when_it_matches_the_ledger(make_user):
+    """The ledger sums to -50 and the balance says -50: the ledger check is satisfied, so only the audit's
+    "never negative" check can report it."""
+    from luffycityapi.apps.users.models import Credit
+
+    user = make_user(credit=100)
+    Credit.objects.create(user=user, operation=Credit.Operation.SPEND, number=-150, remark="forged")
+    _force_credit(user.id, -50)
+    assert User.objects.get(pk=user.pk).credit == -50
+    assert _violations() == {"credit_matches_ledger": [f"user {user.id}: negative credit -50"]}
+    with pytest.raises(CommandError):
+        call_command("audit", stdout=open("/dev/null", "w"))
