@@ -4,6 +4,7 @@ from django.db.models import F
 
 from luffycityapi.core.errors import ShopError
 
+from . import selectors
 from .models import Credit, User, UserCourse
 
 
@@ -34,7 +35,7 @@ def credit_change(*, user_id: int, number: int, operation: int, remark: str = ""
 
 def user_courses_grant(*, user_id: int, course_ids, order_number: str) -> int:
     """Give a user the courses (idempotent: a course already owned stays as it is); returns how many were new."""
-    owned = set(UserCourse.objects.filter(user_id=user_id, course_id__in=course_ids).values_list("course_id", flat=True))
+    owned = selectors.owned_course_ids(user_id, course_ids)
     new_rows = [UserCourse(user_id=user_id, course_id=cid, order_number=order_number)
                 for cid in course_ids if cid not in owned]
     # ignore_conflicts: a concurrent grant of the same course by another order must not fail this one.
