@@ -74,7 +74,10 @@ def test_expiry_asks_the_gateway_then_closes_and_releases(student, make_course, 
     db_order = Order.objects.get(pk=order["id"])
     assert db_order.order_status == Order.Status.TIMEOUT
     trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{order['order_number']}", timeout=TIMEOUT).json()
-    assert "TRADE_CLOSED" in str(trade)
+    # Closed unpaid by our trade.close: no payment, no refund at the gateway.
+    assert (trade["status"], trade["gmt_payment"], trade["refund_fee"], trade["refunds"]) == \
+        ("TRADE_CLOSED", "", "0.00", [])
+    assert trade["gmt_close"]
     coupon_log.refresh_from_db()
     assert coupon_log.order_id is None and coupon_log.use_status == CouponLog.Status.UNUSED
     kinds = list(PaymentEvent.objects.filter(order_number=order["order_number"], direction="out")
@@ -110,7 +113,11 @@ def test_payment_after_cancel_is_refunded_through_the_gateway(student, make_cour
     assert Order.objects.get(pk=order["id"]).order_status == Order.Status.CANCELLED
     assert not UserCourse.objects.filter(user=student.user).exists()
     trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{order['order_number']}", timeout=TIMEOUT).json()
-    assert "120.00" in str(trade.get("refunds", trade))
+    # Paid, then refunded in full under the late-payment key: a full refund closes the trade at Alipay.
+    assert [(r["out_request_no"], r["refund_amount"]) for r in trade["refunds"]] == [(f"L{order['order_number']}",
+                                                                                     "120.00")]
+    assert (trade["status"], trade["total_amount"], trade["refund_fee"]) == ("TRADE_CLOSED", "120.00", "120.00")
+    assert trade["gmt_payment"] and trade["trade_no"] == issue.trade_no
     assert {k: v for k, v in run_audit().items() if v} == {}
 
 
