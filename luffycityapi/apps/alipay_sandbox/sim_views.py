@@ -292,9 +292,21 @@ def deliver_due(request):
     return JsonResponse(services.run_due_work())
 
 
-@control("GET", "POST")
+@control("GET", "POST", "DELETE")
 def faults(request):
-    """GET/POST __sim__/faults {"method", "kind", "count", "seconds"}: the next N calls of a method misbehave."""
+    """GET/POST __sim__/faults {"method", "kind", "count", "seconds"}: the next N calls of a method misbehave.
+    DELETE (optionally {"method"}): forget the faults not yet used up (all, or only that method's), leaving
+    trades and switches alone — so a test can fault a method for as long as it needs and then stop."""
+    if request.method == "DELETE":
+        data = _body(request)
+        with notify.db_guard():
+            pending = SandboxFault.objects.all()
+            if data.get("method"):
+                pending = pending.filter(method=data["method"])
+            deleted, _ = pending.delete()
+        answer = faults_json()
+        answer["deleted"] = deleted
+        return JsonResponse(answer)
     if request.method == "POST":
         data = _body(request)
         kinds = [k.value for k in SandboxFault.Kind]
@@ -305,10 +317,14 @@ def faults(request):
         with notify.db_guard():
             SandboxFault.objects.create(method=data["method"], kind=data["kind"],
                                         remaining=int(data.get("count", 1)), seconds=float(data.get("seconds", 0)))
+    return JsonResponse(faults_json())
+
+
+def faults_json() -> dict:
     with notify.db_guard():
         rows = [{"method": f.method, "kind": f.kind, "remaining": f.remaining, "seconds": f.seconds}
                 for f in SandboxFault.objects.order_by("pk")]
-    return JsonResponse({"faults": rows})
+    return {"faults": rows}
 
 
 # --- the test-only notify receiver ------------------------------------------------------------------------------
