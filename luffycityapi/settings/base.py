@@ -157,6 +157,11 @@ REST_FRAMEWORK = {
         "register": env("THROTTLE_REGISTER", default="10/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many reverse proxies in front of the shop append to X-Forwarded-For. Unset, DRF's throttles would key
+    # on the whole header, which the client writes itself: a new forged value per request escapes the login and
+    # register throttles. 0 = the socket's REMOTE_ADDR only (no proxy, or one that overwrites REMOTE_ADDR);
+    # N = the Nth entry from the right, the address the outermost of our N proxies saw.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),

@@ -120,6 +120,59 @@ def test_register_is_throttled(api_client):
     assert_error(blocked, 429, "throttled")
 
 
+@pytest.mark.parametrize("url", ["/api/users/login/", "/api/users/register/"])
+def test_a_forged_x_forwarded_for_does_not_escape_the_throttle(url, api_client, make_user):
+    """DRF keys its throttles on X-Forwarded-For unless NUM_PROXIES is set; a client that sends a new one with
+    every request would then never be throttled. With NUM_PROXIES 0 (the default) only REMOTE_ADDR counts."""
+    user = make_user(password="right-pass-123")
+
+    def attempt(n):
+        body = ({"username": user.mobile, "password": "wrong-pass"} if "login" in url else
+                {"mobile": f"1356666000{n}", "password": "Good-pass-2026", "password2": "Good-pass-2026"})
+        return api_client.post(url, body, format="json", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.{n}")
+
+    limit = 3 if "login" in url else 2
+    with override_settings(REST_FRAMEWORK=LOW):
+        answers = [attempt(n).status_code for n in range(limit)]
+        blocked = attempt(limit)
+    assert answers == [401] * limit if "login" in url else [201] * limit
+    assert_error(blocked, 429, "throttled")
+
+
+def test_behind_one_proxy_the_client_is_the_address_that_proxy_saw(api_client, make_user):
+    """NUM_PROXIES=1 (one reverse proxy that appends the peer it saw): the last X-Forwarded-For entry is the
+    client; whatever the client put in front of it is ignored, and another real client is not blocked."""
+    user = make_user(password="right-pass-123")
+    rates = {**LOW, "NUM_PROXIES": 1}
+
+    def attempt(forged, seen="192.0.2.7"):
+        return api_client.post("/api/users/login/", {"username": user.mobile, "password": "wrong-pass"},
+                               format="json", HTTP_X_FORWARDED_FOR=f"{forged}, {seen}")
+
+    with override_settings(REST_FRAMEWORK=rates):
+        answers = [attempt(f"203.0.113.{n}").status_code for n in range(3)]
+        blocked = attempt("203.0.113.99")
+        other_client = attempt("203.0.113.1", seen="192.0.2.8")
+    assert answers == [401, 401, 401]
+    assert_error(blocked, 429, "throttled")
+    assert other_client.status_code == 401
+
+
+def test_num_proxies_comes_from_the_environment():
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.REST_FRAMEWORK['NUM_PROXIES'])")
+    for value, expected in ((None, "0"), ("2", "2")):
+        env = {k: v for k, v in os.environ.items() if k != "NUM_PROXIES"}
+        env["DJANGO_SETTINGS_MODULE"] = "luffycityapi.settings.prod"
+        env.setdefault("SECRET_KEY", "x7-" + "num-proxies-check-" * 3)
+        if value is not None:
+            env["NUM_PROXIES"] = value
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == expected
+
+
 # --- client-sent prices (order create itself: tests/orders/test_order_create.py) --------------------------------
 
 def test_prices_sent_to_cart_quote_and_link_are_ignored(auth_client, make_course):
