@@ -2,6 +2,7 @@
 comes too late), unsigned or badly signed, on link, query, close (cancel) and refund: a clear 502/503 or a later
 retry, and no state change. Over real HTTP against the live shop and its sandbox gateway; nothing is mocked."""
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -118,6 +119,42 @@ def test_query_with_the_gateway_down_is_a_503_and_changes_nothing(student, make_
     assert response.status_code == 503 and response.json()["code"] == "gateway_unreachable", response.text
     assert Order.objects.get(pk=order["id"]).order_status == Order.Status.UNPAID
     assert PaymentEvent.objects.get(kind="query").outcome == "error: gateway_unreachable"  # recorded, not lost
+
+
+def _paid_without_notify(student, make_course):
+    """The buyer pays on the cashier, the notify is held back: the return relay is all the shop has heard."""
+    order = student.order([make_course(price="10.00").id])
+    cashier = student.open_cashier(order["order_number"])
+    student.sim("config", notify_order="never")
+    back = urlsplit(student.click(cashier, "pay").headers["Location"])
+    return order, back.query
+
+
+@pytest.mark.parametrize("fault", ["gateway_down", "system_error"])
+def test_return_relay_whose_query_fails_records_the_error_and_the_next_relay_confirms(student, make_course, settings,
+                                                                                     closed_port, fault):
+    """The return verifies but trade.query cannot be asked: a clear 503, the order stays unpaid, and the return's
+    PaymentEvent says why instead of staying "pending" forever."""
+    order, query = _paid_without_notify(student, make_course)
+    gateway = settings.ALIPAY_GATEWAY
+    if fault == "gateway_down":
+        settings.ALIPAY_GATEWAY = f"http://127.0.0.1:{closed_port}/gateway.do"
+    else:
+        student.sim("faults", method="alipay.trade.query", kind="system_error", count=1)
+    code = {"gateway_down": "gateway_unreachable", "system_error": "gateway_error"}[fault]
+
+    response = student.call("GET", f"/api/payments/alipay/result/?{query}")
+
+    assert response.status_code == 503 and response.json()["code"] == code, response.text
+    assert Order.objects.get(pk=order["id"]).order_status == Order.Status.UNPAID
+    event = PaymentEvent.objects.get(kind="return")
+    assert (event.outcome, event.verified, event.verdict) == (f"error: {code}", True, "ok")
+    assert PaymentEvent.objects.get(kind="query").outcome == f"error: {code}"
+
+    settings.ALIPAY_GATEWAY = gateway  # the gateway answers again: the same relay confirms the payment
+    assert student.call("GET", f"/api/payments/alipay/result/?{query}", 200).json()["real_price"] == "10.00"
+    outcomes = list(PaymentEvent.objects.filter(kind="return").order_by("id").values_list("outcome", flat=True))
+    assert outcomes == [f"error: {code}", f"order_status={Order.Status.PAID}"]
 
 
 # --- link (signed here, never sent by us: the browser takes it to the gateway) -------------------------------

@@ -253,7 +253,13 @@ def payment_return(*, user_id: int, params: dict) -> Order:
             raise ShopError("支付结果签名无效", code="return_signature_invalid")
         raise ShopError("支付结果无效或订单不存在", code="return_invalid", status=404 if verdict in ("unknown_order", "ok") else 400)
     if order.order_status == Order.Status.UNPAID:
-        order = _settle_with_gateway(order)
+        try:
+            order = _settle_with_gateway(order)
+        except ProviderError as exc:
+            # The return verified, but Alipay could not confirm it: say so on the event (not "pending"
+            # forever); the SPA's poll or the next relay asks again.
+            _finish(event, f"error: {exc.code}", verified=True, verdict="ok")
+            raise
     _finish(event, f"order_status={order.order_status}", verified=True, verdict="ok")
     if order.order_status == Order.Status.PAID:
         return order
