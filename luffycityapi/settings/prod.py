@@ -1,4 +1,5 @@
-"""Production: secrets and hosts must come from the environment; the sandbox gateway is off."""
+"""Production: secrets and hosts must come from the environment; the sandbox gateway is off and Alipay's production
+gateway is the default."""
 from .base import *  # noqa: F401,F403
 from .base import env
 
@@ -19,3 +20,6 @@ STORAGES = {
 ALIPAY_SANDBOX = env.bool("ALIPAY_SANDBOX", default=False)
 if not ALIPAY_SANDBOX:
     INSTALLED_APPS = [a for a in INSTALLED_APPS if a != SANDBOX_APP]  # noqa: F405
+    # base.py's default gateway is the local sandbox under SITE_URL, which is not mounted here: default to Alipay's
+    # production gateway instead (with ALIPAY_SANDBOX on, as in the soak's stack, the local one stays the default).
+    ALIPAY_GATEWAY = env("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do")
