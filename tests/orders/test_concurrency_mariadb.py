@@ -7,9 +7,11 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+import requests
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from orders.checkout_support import ORDERS_URL, balance, body, ledger_sum, put_in_cart, return_entries
+from payments.conftest import TIMEOUT, shop_env, student  # noqa: F401  (fixtures: the live shop + sandbox gateway)
 from rest_framework.test import APIClient
 
 from luffycityapi.apps.cart import store as cart_store
@@ -17,6 +19,7 @@ from luffycityapi.apps.coupon.models import Coupon, CouponLog
 from luffycityapi.apps.coupon.services import coupon_grant
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.apps.orders.services import OrderNotPayable, order_expire, order_mark_paid
+from luffycityapi.apps.payments.models import PaymentEvent
 from luffycityapi.apps.users.models import User
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
@@ -189,25 +192,66 @@ def _orders_with_credit(make_user, make_course, count):
     return user, orders
 
 
+def _race_cancel_and_expiry(user, order):
+    """Two cancels (the student's HTTP call) and two expiries (the Celery task's service) of one order at the
+    same instant; returns every thread's result, in that order: cancel, expire, expire, cancel."""
+    def cancel(number=order.order_number):
+        response = client_of(user).post(f"{ORDERS_URL}{number}/cancel/")
+        return response.status_code, response.json()
+
+    def expire(order_id=order.id):
+        return order_expire(order_id).order_status
+
+    return joined(*in_threads([cancel, expire, expire, cancel]))
+
+
+def _assert_one_transition(order, results) -> int:
+    """Every thread answered (no exception, no 5xx), all four agree on the one transition that happened, and the
+    credits went back exactly once. Returns the final status."""
+    for result in results:
+        assert not isinstance(result, BaseException), repr(result)
+    final = Order.objects.get(pk=order.pk).order_status
+    assert final in (Order.Status.CANCELLED, Order.Status.TIMEOUT), final
+    cancels, expiries = [results[0], results[3]], [results[1], results[2]]
+    for status, answer in cancels:
+        if final == Order.Status.CANCELLED:  # the cancel that lost to the other cancel is idempotent: 200 too
+            assert (status, answer["order_status"]) == (200, Order.Status.CANCELLED), (status, answer)
+        else:
+            assert (status, answer["code"]) == (400, "order_not_cancellable"), (status, answer)
+    assert expiries == [final, final], (expiries, final)
+    assert [e.number for e in return_entries(order.order_number)] == [100]
+    return final
+
+
 def test_simultaneous_cancel_and_expiry_make_exactly_one_transition(make_user, make_course):
     user, orders = _orders_with_credit(make_user, make_course, 5)
     for order in orders:
-        def cancel(number=order.order_number):
-            response = client_of(user).post(f"{ORDERS_URL}{number}/cancel/")
-            return response.status_code, response.json()
+        _assert_one_transition(order, _race_cancel_and_expiry(user, order))
+    assert balance(user.id) == 500 == ledger_sum(user.id)
 
-        def expire(order_id=order.id):
-            return order_expire(order_id).order_status
 
-        (cancel_status, cancel_body), expired = joined(*in_threads([cancel, expire, expire, cancel]))[:2]
-        final = Order.objects.get(pk=order.pk).order_status
-        assert final in (Order.Status.CANCELLED, Order.Status.TIMEOUT)
-        if final == Order.Status.CANCELLED:
-            assert (cancel_status, cancel_body["order_status"]) == (200, 2)
-        else:
-            assert (cancel_status, cancel_body["code"]) == (400, "order_not_cancellable")
-        assert expired == final
-        assert [e.number for e in return_entries(order.order_number)] == [100]
+def test_simultaneous_cancel_and_expiry_of_orders_with_a_cashier_link(student, make_course):
+    """The same race once a cashier link was issued and the buyer opened the cashier: now every closer asks the
+    (sandbox) gateway first — trade.query, then trade.close — before releasing, so four closers of one trade
+    call the gateway concurrently, and one of them closes a trade another has just closed."""
+    user, orders = student.user, []
+    for _ in range(3):
+        cart_store.set_all_selected(user.id, False)
+        created = student.order([make_course(price="50.00", credit=100).id], credit=100)
+        student.click(student.open_cashier(created["order_number"]), "login")  # the trade exists, unpaid
+        orders.append(Order.objects.get(pk=created["id"]))
+    Order.objects.filter(user=user).update(expire_time=timezone.now() - timedelta(seconds=1))
+    assert balance(user.id) == 200
+
+    for order in orders:
+        _assert_one_transition(order, _race_cancel_and_expiry(user, order))
+        trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{order.order_number}",
+                             timeout=TIMEOUT).json()
+        assert trade["status"] == "TRADE_CLOSED", trade
+        asked = set(PaymentEvent.objects.filter(order_number=order.order_number).values_list("kind", flat=True))
+        assert {"query", "close"} <= asked, asked  # the close path really asked the gateway
+        assert not PaymentEvent.objects.filter(order_number=order.order_number, kind__in=("query", "close"),
+                                               outcome__startswith="error").exists()
     assert balance(user.id) == 500 == ledger_sum(user.id)
 
 
