@@ -1,11 +1,14 @@
 """close, refund, refund query and injected faults, over HTTP with python-alipay-sdk."""
 import json
 import socket
+import threading
 import time
 import urllib.error
 
 import pytest
 from alipay.exceptions import AliPayException, AliPayValidationError
+
+from .conftest import wait_for
 
 
 @pytest.fixture
@@ -209,6 +212,42 @@ def test_sleep_fault_times_the_client_out_after_the_refund_happened(paid, make_c
     # The refund went through; a retry with the same out_request_no says so without moving money again.
     again = refund(client, paid, "10.00", "R-SLOW")
     assert again["fund_change"] == "N" and again["refund_fee"] == "10.00"
+
+
+def test_delay_fault_waits_before_the_call_is_processed(open_cashier, browser, client, sim, out_trade_no):
+    """`delay` is the opposite of `sleep`: the call waits first and is processed afterwards, so something that
+    happens during the wait (here the buyer paying) is what the call sees: a close then finds the trade paid."""
+    cashier = open_cashier(out_trade_no, total_amount="100.00")
+    browser.submit(cashier, "cashier-login")
+    sim.post("faults", method="alipay.trade.close", kind="delay", seconds=1.5)
+    answers = {}
+    started = time.monotonic()
+    closing = threading.Thread(target=lambda: answers.update(close=client.api_alipay_trade_close(
+        out_trade_no=out_trade_no)))
+    closing.start()
+    wait_for(lambda: sim.get("faults")["faults"][0]["remaining"] == 0)  # the close has arrived and is waiting
+    assert sim.trade(out_trade_no)["status"] == "WAIT_BUYER_PAY"
+    assert sim.post(f"trades/{out_trade_no}/pay")["paid_now"] is True
+    closing.join(timeout=10)
+    assert time.monotonic() - started >= 1.5
+    assert answers["close"]["code"] == "40004" and answers["close"]["sub_code"] == "ACQ.TRADE_STATUS_ERROR"
+    assert sim.trade(out_trade_no)["status"] == "TRADE_SUCCESS"
+
+
+def test_wrong_amount_fault_is_a_validly_signed_answer_with_the_amount_off_by_one_yuan(paid, client, sim):
+    refund(client, paid, "25.00", "R1")
+    sim.post("faults", method="alipay.trade.fastpay.refund.query", kind="wrong_amount")
+    sim.post("faults", method="alipay.trade.query", kind="wrong_amount")
+    # The SDK verifies these signatures (it would raise otherwise): only the amount is off.
+    found = client.api_alipay_trade_fastpay_refund_query(out_request_no="R1", out_trade_no=paid)
+    assert (found["code"], found["refund_amount"], found["refund_status"]) == ("10000", "26.00", "REFUND_SUCCESS")
+    queried = client.api_alipay_trade_query(out_trade_no=paid)
+    assert (queried["trade_status"], queried["total_amount"]) == ("TRADE_SUCCESS", "101.00")
+    # Used up: the next answers are the truth again, and nothing changed at the gateway.
+    assert client.api_alipay_trade_fastpay_refund_query(out_request_no="R1", out_trade_no=paid)["refund_amount"] \
+        == "25.00"
+    assert client.api_alipay_trade_query(out_trade_no=paid)["total_amount"] == "100.00"
+    assert sim.trade(paid)["refund_fee"] == "25.00"
 
 
 def test_fault_on_page_pay_shows_an_error_page(client, browser, gateway_url, sim, out_trade_no):

@@ -31,6 +31,9 @@ REQUIRED = (("method", "isv.missing-method", "缺少方法名参数"),
             ("version", "isv.missing-version", "缺少版本参数"))
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 MAX_FAULT_SLEEP_SECONDS = 120.0
+# The amount a `wrong_amount` fault moves by 1.00 in each method's answer (the one a merchant must compare).
+WRONG_AMOUNT_FIELDS = {"alipay.trade.query": "total_amount", "alipay.trade.fastpay.refund.query": "refund_amount",
+                       "alipay.trade.refund": "refund_fee"}
 CONTENT_TYPE = "text/html;charset=utf-8"
 
 
@@ -175,6 +178,10 @@ def handle(request: HttpRequest) -> HttpResponse:
         fault = take_fault(method)
     if fault and fault.kind == SandboxFault.Kind.HTTP_500:
         return HttpResponse("Internal Server Error", status=500, content_type="text/plain")
+    if fault and fault.kind == SandboxFault.Kind.DELAY:
+        # Slow on the way in: nothing is done yet, so whatever happens meanwhile (a payment, a close) is what
+        # the call then sees — how tests put an event between two of the shop's calls.
+        time.sleep(min(fault.seconds, MAX_FAULT_SLEEP_SECONDS))
     if is_page:
         response = _page_pay(request, params, biz, fault)
     else:
@@ -220,6 +227,9 @@ def _server_api(method: str, params: dict, biz: dict, fault) -> HttpResponse:
     try:
         with notify.db_guard():
             fields = handler(app_id, biz)
+        field = WRONG_AMOUNT_FIELDS.get(method)
+        if fault and fault.kind == SandboxFault.Kind.WRONG_AMOUNT and field and field in fields:
+            fields[field] = state.fmt_amount(Decimal(fields[field]) + 1)  # signed below like any answer
         body = {"code": "10000", "msg": "Success", **dict(sorted(fields.items()))}
     except BusinessError as error:
         body = {"code": "40004", "msg": "Business Failed", "sub_code": error.sub_code, "sub_msg": error.sub_msg,

@@ -139,6 +139,8 @@ class SandboxFault(models.Model):
         BAD_SIGNATURE = "bad_signature", "normal answer with a broken signature"
         HTTP_500 = "http_500", "HTTP 500, nothing done"
         SLEEP = "sleep", "the call is processed, then the answer waits `seconds`"
+        DELAY = "delay", "the call waits `seconds`, then is processed (what happens meanwhile is what it sees)"
+        WRONG_AMOUNT = "wrong_amount", "normal answer with its amount +1.00, validly signed"
 
     method = models.CharField(max_length=128)
     kind = models.CharField(max_length=16, choices=Kind.choices)
