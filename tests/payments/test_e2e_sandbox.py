@@ -1,12 +1,14 @@
 """The whole payment, end to end over real HTTP: the shop (pytest-django's live server) talks to the local sandbox
 gateway through python-alipay-sdk, the "browser" is a requests session clicking the sandbox cashier, and the
 sandbox posts its signed notify back to the shop on its own thread."""
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.db import connections
 from django.utils import timezone
 
 from luffycityapi.apps.coupon.models import CouponLog
@@ -83,6 +85,61 @@ def test_expiry_asks_the_gateway_then_closes_and_releases(student, make_course, 
     kinds = list(PaymentEvent.objects.filter(order_number=order["order_number"], direction="out")
                  .order_by("id").values_list("kind", flat=True))
     assert kinds == ["link", "query", "close"]  # query first, then close, and only then release
+
+
+def test_expiry_fulfils_a_payment_landing_between_its_query_and_its_close(student, make_course, coupon_log):
+    """The deadline passes with the buyer on the cashier: expiry asks trade.query (WAIT_BUYER_PAY), and before its
+    trade.close reaches Alipay the buyer pays (the sandbox holds the close with a `delay` fault). Alipay refuses
+    the close (the trade is paid), so expiry asks again and fulfils: paid, coupon used, course granted, nothing
+    released — and no notify was needed (it is held back until the end)."""
+    course = make_course(price="200.00")
+    order = student.order([course.id], coupon_id=coupon_log.id)
+    number = order["order_number"]
+    student.click(student.open_cashier(number), "login")  # a trade exists at Alipay, unpaid
+    student.sim("config", notify_order="never")
+    student.sim("faults", method="alipay.trade.close", kind="delay", count=1, seconds=1.5)
+    Order.objects.filter(pk=order["id"]).update(expire_time=timezone.now() - timedelta(seconds=1))
+    from luffycityapi.apps.orders.services import order_expire
+
+    result = {}
+
+    def expire():
+        try:
+            result["order"] = order_expire(order["id"])
+        finally:
+            connections.close_all()
+
+    expiry = threading.Thread(target=expire)
+    expiry.start()
+    faults = f"{student.base}/sandbox/alipay/__sim__/faults"
+    wait_for(lambda: requests.get(faults, timeout=TIMEOUT).json()["faults"][0]["remaining"] == 0,
+             what="expiry's close to reach Alipay")
+    assert PaymentEvent.objects.filter(order_number=number, kind="query", outcome="WAIT_BUYER_PAY").exists()
+    paid = student.sim(f"trades/{number}/pay")  # the buyer pays while the close is on its way
+    assert paid["paid_now"] is True
+    expiry.join(timeout=TIMEOUT)
+    assert not expiry.is_alive()
+
+    db_order = Order.objects.get(pk=order["id"])
+    assert result["order"].order_status == db_order.order_status == Order.Status.PAID
+    assert db_order.trade_no == paid["trade"]["trade_no"]
+    calls = list(PaymentEvent.objects.filter(order_number=number, direction="out").order_by("id")
+                 .values_list("kind", "outcome", "response"))
+    assert [(kind, outcome) for kind, outcome, _ in calls] == [
+        ("link", "ok"), ("query", "WAIT_BUYER_PAY"), ("close", "ok"), ("query", "TRADE_SUCCESS")]
+    assert calls[2][2] == {"result": "already_paid"}  # Alipay refused to close a paid trade
+    coupon_log.refresh_from_db()
+    assert coupon_log.use_status == CouponLog.Status.USED and coupon_log.order_id == db_order.id
+    assert UserCourse.objects.filter(user=student.user, course=course).count() == 1
+    assert not Credit.objects.filter(order_number=number, operation=Credit.Operation.RETURN).exists()
+    trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{number}", timeout=TIMEOUT).json()
+    assert (trade["status"], trade["refund_fee"], trade["refunds"]) == ("TRADE_SUCCESS", "0.00", [])
+
+    student.sim(f"trades/{number}/notify/resend")  # Alipay's notify, late: a duplicate, nothing changes
+    wait_for(lambda: PaymentEvent.objects.filter(kind="notify", order_number=number, outcome="duplicate").exists(),
+             what="the late notify")
+    assert UserCourse.objects.filter(user=student.user, course=course).count() == 1
+    assert {k: v for k, v in run_audit().items() if v} == {}
 
 
 def test_expiry_fulfils_an_order_paid_at_alipay_whose_notify_never_came(student, make_course):
