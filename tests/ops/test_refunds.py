@@ -52,7 +52,8 @@ def test_full_refund_returns_the_money_takes_the_courses_and_gives_the_coupon_ba
     coupon_log.refresh_from_db()
     assert coupon_log.use_status == CouponLog.Status.UNUSED and coupon_log.order_id is None  # still valid: back
     trade = sandbox_trade(student, order.order_number)
-    assert [r["refund_amount"] for r in trade["refunds"]] == ["478.99"] and "TRADE_CLOSED" in str(trade)
+    assert [r["refund_amount"] for r in trade["refunds"]] == ["478.99"]
+    assert (trade["status"], trade["refund_fee"]) == ("TRADE_CLOSED", "478.99")
     _clean_audit()
     # A fully refunded order offers no refund any more, and a forged post is refused.
     page = finance.get(reverse("admin:orders_order_refund", args=[order.id])).content.decode()
@@ -124,6 +125,44 @@ def test_the_same_refund_asked_twice_is_one_refund_at_the_gateway(student, make_
     trade = sandbox_trade(student, order.order_number)
     assert [r["out_request_no"] for r in trade["refunds"]] == [out_request_no]
     assert Order.objects.get(pk=order.pk).order_status == Order.Status.REFUNDED
+    _clean_audit()
+
+
+def test_a_refund_query_confirming_another_amount_is_not_a_success(student, make_course, finance, settings):
+    """The retry's refund query says a refund exists under our out_request_no, but for another amount (the
+    sandbox's `wrong_amount` fault: a validly signed answer 1.00 off). That is no confirmation of *this* refund:
+    it stays pending with the reason recorded and nothing is taken back; a later query that agrees settles it."""
+    from luffycityapi.apps.payments import tasks as payment_tasks
+
+    course = make_course(price="100.00", credit=100)
+    order = pay(student, student.order([course.id], credit=100)["order_number"])  # 90.00 and 100 credits
+    settings.ALIPAY_TIMEOUT_SECONDS = 1
+    student.sim("faults", method="alipay.trade.refund", kind="sleep", count=1, seconds=2.5)
+    out_request_no = _form(finance, order.id)
+    assert any("处理中" in m for m in _submit(finance, order.id, [course.id], out_request_no))
+    wait_for(lambda: sandbox_trade(student, order.order_number)["refund_fee"] == "90.00", what="the late refund")
+
+    student.sim("faults", method="alipay.trade.fastpay.refund.query", kind="wrong_amount", count=1)
+    messages = _submit(finance, order.id, [course.id], out_request_no)  # fund_change "N", then the query
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.PENDING, (refund.status, refund.failure)
+    assert "91.00" in refund.failure and "90.00" in refund.failure  # what Alipay said, what we asked for
+    assert any("处理中" in m and refund.failure in m for m in messages), messages
+    assert refund.gateway_answer["refund_amount"] == "91.00" and refund.gateway_answer["out_request_no"] == \
+        out_request_no
+    assert Order.objects.get(pk=order.pk).order_status == Order.Status.PAID
+    assert UserCourse.objects.filter(user=student.user, course=course).exists()  # nothing taken back
+    assert not Credit.objects.filter(order_number=order.order_number, operation=Credit.Operation.RETURN).exists()
+    _clean_audit()
+
+    assert payment_tasks.retry_pending_refunds() == 1  # the beat job asks again; now the amounts agree
+    refund.refresh_from_db()
+    assert (refund.status, refund.failure, refund.gateway_answer["refund_amount"]) == \
+        (Refund.Status.SUCCEEDED, "", "90.00")
+    assert Order.objects.get(pk=order.pk).order_status == Order.Status.REFUNDED
+    assert not UserCourse.objects.filter(user=student.user, course=course).exists()
+    trade = sandbox_trade(student, order.order_number)
+    assert [(r["out_request_no"], r["refund_amount"]) for r in trade["refunds"]] == [(out_request_no, "90.00")]
     _clean_audit()
 
 

@@ -299,7 +299,8 @@ def payment_close_order(order_id: int, new_status: int) -> Order:
 
 def refund_execute(refund_id: int) -> Refund:
     """Carry out a stored refund (idempotent by its out_request_no). It succeeds only when fund_change is "Y"
-    or a refund query confirms it; a retryable gateway failure leaves it pending for the retry job."""
+    or a refund query confirms it for the stored amount; a retryable gateway failure, or a query confirming
+    another amount (the reason recorded), leaves it pending for the retry job."""
     refund = Refund.objects.select_related("order").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund
@@ -309,6 +310,7 @@ def refund_execute(refund_id: int) -> Refund:
         return _refund_settled(refund, Refund.Status.SUCCEEDED, answer={"note": "退款金额为 0.00，未调用支付宝"})
     Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
     number = refund.order.order_number
+    failure = ""
     try:
         answer = _ask(Kind.REFUND, number, provider.refund, out_trade_no=number, amount=refund.amount,
                       out_request_no=refund.out_request_no, reason=refund.get_reason_display())
@@ -317,17 +319,26 @@ def refund_execute(refund_id: int) -> Refund:
             found = _ask(Kind.REFUND_QUERY, number, provider.refund_query, out_trade_no=number,
                          out_request_no=refund.out_request_no)
             confirmed, gateway_answer = found.found, found.raw
+            if confirmed and found.refund_amount != refund.amount:
+                # Money moved under our request number, but not this refund's amount: no confirmation of it.
+                # Not failed either: "failed" means nothing moved and lets the courses be refunded again, which
+                # could refund twice. It stays pending (visible in admin with the reason) and is asked again.
+                confirmed = False
+                failure = f"退款查询金额不符：支付宝确认 {found.refund_amount} 元，本次退款 {refund.amount} 元"
+                logger.error("refund %s of order %s: the refund query confirms %s, not %s", refund.out_request_no,
+                             number, found.refund_amount, refund.amount)
     except ProviderError as exc:
         if exc.retryable:
             return refund
         return _refund_settled(refund, Refund.Status.FAILED, failure=exc.message, answer=exc.raw)
     return _refund_settled(refund, Refund.Status.SUCCEEDED if confirmed else Refund.Status.PENDING,
-                           answer=gateway_answer)
+                           failure=failure, answer=gateway_answer)
 
 
 def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=None) -> Refund:
     """Record a refund's outcome once (PENDING → SUCCEEDED/FAILED) and apply its effects in the same
-    transaction; a refund already settled is returned as it is."""
+    transaction; a still-pending outcome records the gateway's answer and why it is not settled (or clears
+    that reason). A refund already settled is returned as it is."""
     from .refund_effects import apply_refund_outcome
 
     with transaction.atomic():
