@@ -218,3 +218,81 @@ def test_return_with_a_tampered_signature_is_refused(student, make_course):
     response = student.call("GET", f"/api/payments/alipay/result/?{back.query}")
     assert response.status_code == 400 and response.json()["code"] == "return_signature_invalid"
     assert Order.objects.get(pk=order["id"]).order_status == Order.Status.UNPAID
+
+
+# --- the sandbox's own duplicate and tampered notifies, delivered to the shop's real endpoint -------------------
+
+def _books(student, number, coupon_log) -> tuple:
+    """What a notify could change: the order, its courses, the coupon, the credit ledger."""
+    order = Order.objects.get(order_number=number)
+    coupon_log.refresh_from_db()
+    return (order.order_status, order.trade_no, order.pay_time,
+            UserCourse.objects.filter(user=student.user).count(), coupon_log.use_status, coupon_log.order_id,
+            list(Credit.objects.filter(user=student.user).order_by("id").values_list("operation", "number")))
+
+
+def _attempts(student, number) -> list:
+    """The sandbox's log of its POSTs to the shop: (schedule number, HTTP status, body the shop answered)."""
+    trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{number}", timeout=TIMEOUT).json()
+    (notification,) = trade["notifications"]
+    assert notification["url"] == f"{student.base}/api/payments/alipay/notify"  # the shop's endpoint, not a sink
+    return [(a["number"], a["http_status"], a["response_body"]) for a in notification["attempt_log"]]
+
+
+def test_the_sandboxs_duplicate_notifies_are_success_and_change_nothing(student, make_course, coupon_log):
+    course = make_course(price="150.00", credit=100)
+    order = student.order([course.id], coupon_id=coupon_log.id)
+    number = order["order_number"]
+    assert student.click(student.open_cashier(number), "pay").status_code == 302
+    wait_for(lambda: PaymentEvent.objects.filter(kind="notify", order_number=number, outcome="fulfilled").exists(),
+             what="the sandbox's notify")
+    paid = _books(student, number, coupon_log)
+    assert paid[0] == Order.Status.PAID and paid[3] == 1 and paid[4] == CouponLog.Status.USED
+
+    answer = student.sim(f"trades/{number}/notify/duplicate", count=3)  # the same notify_id, three more POSTs
+
+    assert [(a["http_status"], a["response_body"], a["success"]) for a in answer["attempts"]] == \
+        [(200, "success", True)] * 3
+    assert _attempts(student, number) == [(1, 200, "success")] + [(0, 200, "success")] * 3
+    assert _books(student, number, coupon_log) == paid
+    outcomes = list(PaymentEvent.objects.filter(kind="notify", order_number=number).order_by("id")
+                    .values_list("outcome", flat=True))
+    assert outcomes == ["fulfilled", "duplicate", "duplicate", "duplicate"]
+    trade = requests.get(f"{student.base}/sandbox/alipay/__sim__/trades/{number}", timeout=TIMEOUT).json()
+    assert (trade["status"], trade["refunds"]) == ("TRADE_SUCCESS", [])  # and nothing was refunded either
+    assert {k: v for k, v in run_audit().items() if v} == {}
+
+
+@pytest.mark.parametrize("field,verdict", [("signature", "bad_signature"), ("total_amount", "amount_mismatch")])
+def test_the_sandboxs_tampered_notify_is_fail_and_changes_nothing(student, make_course, coupon_log, field, verdict):
+    """The sandbox breaks the signature, or signs total_amount + 1.00 validly: the shop answers `fail` and the order
+    stays as it was (an amount mismatch is also quarantined); Alipay's next, untampered attempt then fulfils."""
+    course = make_course(price="150.00")
+    order = student.order([course.id], coupon_id=coupon_log.id)
+    number = order["order_number"]
+    assert order["real_price"] == "130.00"  # the coupon takes 20.00 off
+    student.sim("config", notify_order="never")  # each delivery is then a resend we make, in order
+    assert student.click(student.open_cashier(number), "pay").status_code == 302
+    before = _books(student, number, coupon_log)
+    assert before[0] == Order.Status.UNPAID and before[4] == CouponLog.Status.UNUSED and before[5] == order["id"]
+
+    student.sim(f"trades/{number}/notify/tamper-next", field=field)
+    (attempt,) = student.sim(f"trades/{number}/notify/resend")["attempts"]
+
+    assert (attempt["http_status"], attempt["response_body"], attempt["success"]) == (200, "fail", False)
+    sent = attempt["params"]
+    assert sent["total_amount"] == ("131.00" if field == "total_amount" else "130.00")
+    assert _books(student, number, coupon_log) == before
+    event = PaymentEvent.objects.get(kind="notify", order_number=number)
+    assert (event.verdict, event.verified) == (verdict, field == "total_amount")
+    assert event.outcome == ("rejected" if field == "signature" else "rejected: quarantined")
+    issues = list(PaymentIssue.objects.values_list("kind", "amount", "trade_no"))
+    assert issues == ([] if field == "signature" else
+                      [(PaymentIssue.Kind.AMOUNT_MISMATCH, Decimal("131.00"), sent["trade_no"])])
+
+    (retry,) = student.sim(f"trades/{number}/notify/resend")["attempts"]  # Alipay retries, untampered
+    assert (retry["response_body"], retry["params"]["total_amount"]) == ("success", "130.00")
+    assert _attempts(student, number) == [(1, 200, "fail"), (2, 200, "success")]
+    paid = _books(student, number, coupon_log)
+    assert paid[0] == Order.Status.PAID and paid[3] == 1 and paid[4] == CouponLog.Status.USED
+    assert {k: v for k, v in run_audit().items() if v} == {}
