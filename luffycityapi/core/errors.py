@@ -71,6 +71,31 @@ def error_body(message: str, code: str, **extra) -> dict:
     return {"errmsg": message, "code": code, **extra}
 
 
+def is_api(request) -> bool:
+    """Whether a request is for the JSON API (the contract: every API path starts with /api/)."""
+    return request.path_info.startswith("/api/")
+
+
+# What an API error that did not come from a DRF view (Django's own error views or debug pages) is called.
+HTTP_ERRORS = {
+    400: ("请求有误", "bad_request"),
+    401: ("请先登录", "not_authenticated"),
+    403: ("没有权限", "permission_denied"),
+    404: ("接口不存在", "not_found"),
+    405: ("不支持该请求方法", "method_not_allowed"),
+    413: ("请求体过大", "request_too_large"),
+    429: ("请求过于频繁，请稍后再试", "throttled"),
+    500: ("服务器内部错误", "server_error"),
+    502: ("上游服务暂不可用，请稍后再试", "bad_gateway"),
+    503: ("服务暂不可用，请稍后再试", "service_unavailable"),
+}
+
+
+def http_error_body(status: int) -> dict:
+    message, code = HTTP_ERRORS.get(status, ("请求有误" if status < 500 else "服务器内部错误", f"http_{status}"))
+    return error_body(message, code)
+
+
 def exception_handler(exc, context):
     """Render every exception raised under DRF as {errmsg, code}; unknown ones are logged and become a 500."""
     set_rollback()  # like DRF's own handler: an error response never commits an ATOMIC_REQUESTS transaction

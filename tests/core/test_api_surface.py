@@ -132,6 +132,40 @@ def test_unknown_non_api_path_is_the_spa_not_json(api_client):
     assert response["Content-Type"].startswith("text/html")
 
 
+def test_a_bad_host_header_on_the_api_is_a_json_400(client):
+    response = client.get("/api/health/", HTTP_HOST="evil.example")
+    assert_error(response, 400, "bad_request")
+
+
+def test_a_bad_host_header_elsewhere_keeps_djangos_page(client):
+    response = client.get("/admin/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+
+
+@override_settings(DEBUG=True)
+def test_debug_pages_never_answer_an_api_request(client):
+    """DEBUG on: Django's technical 404 (the URL patterns) and 400 (a traceback) are replaced under /api/."""
+    body = assert_error(client.get("/api/nope/"), 404, "not_found")
+    assert set(body) == {"errmsg", "code"}
+    assert_error(client.get("/api/health/", HTTP_HOST="evil.example"), 400, "bad_request")
+
+
+def test_an_api_error_keeps_the_headers_a_client_needs():
+    """A non-JSON error under /api/ (here a plain 405 from some inner layer) becomes JSON with its Allow kept."""
+    from django.http import HttpResponseNotAllowed
+    from django.test import RequestFactory
+
+    from luffycityapi.core.middleware import ApiJsonErrorsMiddleware
+
+    middleware = ApiJsonErrorsMiddleware(lambda request: HttpResponseNotAllowed(["GET"]))
+    response = middleware(RequestFactory().post("/api/x/"))
+    assert (response.status_code, response["Content-Type"]) == (405, "application/json")
+    assert json.loads(response.content) == {"errmsg": "不支持该请求方法", "code": "method_not_allowed"}
+    assert response["Allow"] == "GET"
+    untouched = middleware(RequestFactory().post("/admin/x/"))
+    assert not untouched["Content-Type"].startswith("application/json")
+
+
 def _handle(exc):
     request = APIRequestFactory().get("/api/anything/")
     return exception_handler(exc, {"view": None, "request": request})

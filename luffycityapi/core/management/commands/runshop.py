@@ -11,6 +11,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def web_command(bind: str, workers: int) -> list[str]:
+    """The web server's command line, as `make run` starts it (tests start the same one). No control socket:
+    gunicorn's default one is a single path per user (~/.gunicorn/gunicorn.ctl), which two shops or a shop and
+    the tests on one machine would fight over, and nothing here uses it."""
+    return [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "luffycityapi.wsgi", "--bind", bind,
+            "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-",
+            "--no-control-socket"]
+
+
 class Command(BaseCommand):
     help = "Prepare (migrate, keys, demo data, static files) and run web + Celery worker/beat until Ctrl-C."
     requires_system_checks = []  # checked explicitly once the dev keys exist
@@ -31,9 +40,7 @@ class Command(BaseCommand):
                                                                       "luffycityapi.settings.dev")}
         bin_dir = os.path.dirname(sys.executable)
         children = [
-            subprocess.Popen([os.path.join(bin_dir, "gunicorn"), "luffycityapi.wsgi", "--bind", bind,
-                              "--workers", str(workers), "--threads", "4", "--timeout", "60",
-                              "--access-logfile", "-"], env=env),
+            subprocess.Popen(web_command(bind, workers), env=env),
             subprocess.Popen([os.path.join(bin_dir, "celery"), "-A", "luffycityapi", "worker", "-B",
                               "--loglevel", "INFO", "--concurrency", "2",
                               "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)], env=env),
