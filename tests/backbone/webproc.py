@@ -39,11 +39,11 @@ class WebProcess:
     """One gunicorn master (and its worker) serving the shop; `base` is its URL once started."""
 
     def __init__(self, log_path: Path, *, settings_module="luffycityapi.settings.test", env=None, unset=(),
-                 workers=1):
+                 workers=1, port=None):
         self.log_path, self.settings_module, self.workers = Path(log_path), settings_module, workers
         self.extra_env, self.unset = dict(env or {}), set(unset)
         self.proc: subprocess.Popen | None = None
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
 
     def _env(self) -> dict:
