@@ -31,6 +31,14 @@ class CouponAdmin(admin.ModelAdmin):
                         raise forms.ValidationError(f"发放总量不能少于已发放的 {issued} 张")
                 return total
 
+            def clean(self):
+                cleaned = super().clean()
+                # A course-list coupon with no courses applies to nothing: refuse it here, where the list is
+                # known (Coupon.clean() runs before the many-to-many values are saved).
+                if cleaned.get("scope") == Coupon.Scope.COURSES and not cleaned.get("courses"):
+                    self.add_error("courses", "请选择适用课程")
+                return cleaned
+
         return CouponForm
 
     def save_model(self, request, obj, form, change):

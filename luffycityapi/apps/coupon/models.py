@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -45,6 +46,18 @@ class Coupon(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """Refuse terms staff cannot mean (the admin calls this; a course list is checked by the admin's form,
+        since many-to-many values are saved after the row)."""
+        errors = {}
+        if self.scope == self.Scope.CATEGORY and self.category_id is None:
+            # Without a category, "this category" would read as "no category": every uncategorised course.
+            errors["category"] = "请选择适用分类"
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            errors["end_time"] = "失效时间必须晚于生效时间"
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def sale(self) -> str:

@@ -4,7 +4,8 @@ The rules (also in the README):
 1. A course costs its active discount price, else its list price (courses.pricing.open_discount).
    `total_price` is the sum of those selling prices.
 2. A coupon applies only to courses without an active discount (no stacking) that are in its scope
-   (all courses, one category, or listed courses): the "eligible" courses.
+   (all courses, one category, or listed courses): the "eligible" courses. A category coupon without a category
+   or a course-list coupon without courses has none.
 3. The coupon's minimum spend (`condition`) is compared with the eligible courses' sum.
 4. A fixed coupon ("减免") takes its amount off, at most the eligible sum.
    A percent coupon ("折扣", rate r) takes (1 − r) × price off the dearest eligible course.
@@ -62,7 +63,9 @@ def eligible_lines(lines, terms: CouponTerms) -> list[Line]:
     """The courses a coupon may apply to: undiscounted and in scope."""
     def in_scope(line: Line) -> bool:
         if terms.scope == Coupon.Scope.CATEGORY:
-            return line.category_id == terms.category_id
+            # A category coupon without its category (saved before Coupon.clean() refused it) matches nothing:
+            # None == None would otherwise make it apply to every uncategorised course.
+            return terms.category_id is not None and line.category_id == terms.category_id
         if terms.scope == Coupon.Scope.COURSES:
             return line.course_id in terms.course_ids
         return True
