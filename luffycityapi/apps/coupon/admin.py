@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from . import services
 from .models import Coupon, CouponLog
@@ -62,13 +63,36 @@ class CouponAdmin(admin.ModelAdmin):
         return None
 
 
+class CouponLogStatusFilter(admin.SimpleListFilter):
+    """使用状态 as students see it: 已过期 is derived from the coupon's end (CouponLog.status_at), not stored."""
+
+    title = "使用状态"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return CouponLog.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in {str(value) for value in CouponLog.Status.values}:
+            return queryset
+        return queryset.filter(status_now=int(self.value()))
+
+
 @admin.register(CouponLog)
 class CouponLogAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "coupon", "use_status", "order", "use_time", "created_time"]
-    list_filter = ["use_status", "coupon"]
+    list_display = ["id", "user", "coupon", "status_display", "order", "use_time", "created_time"]
+    list_filter = [CouponLogStatusFilter, "coupon"]
     search_fields = ["user__mobile", "coupon__name", "order__order_number"]
     list_select_related = ["user", "coupon", "order"]
-    readonly_fields = ["user", "coupon", "order", "use_status", "use_time"]
+    fields = ["user", "coupon", "status_display", "order", "use_time"]
+    readonly_fields = ["user", "coupon", "status_display", "order", "use_time"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_status(timezone.now())
+
+    @admin.display(description="使用状态", ordering="status_now")
+    def status_display(self, obj) -> str:
+        return CouponLog.Status(obj.status_now).label
 
     def has_add_permission(self, request):
         return False
