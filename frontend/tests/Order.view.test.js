@@ -166,6 +166,9 @@ describe('Order (checkout) page', () => {
     paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/old2' })
     const w = await mountOrder()
     expect(w.get('[data-testid=quote-error]').text()).toContain('未支付的订单')
+    // The refusal is toasted once, not once per place that noticed it.
+    const toasts = [...document.querySelectorAll('.el-message')].filter((m) => m.textContent.includes('未支付的订单'))
+    expect(toasts).toHaveLength(1)
     expect(w.get('[data-testid=pay-button]').attributes('disabled')).toBeDefined()
     await w.get('[data-testid=resume-unpaid]').trigger('click')
     await flushPromises()
