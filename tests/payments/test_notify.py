@@ -132,3 +132,18 @@ def test_seller_id_is_checked_when_configured(auth_client, place_order, post_not
     assert post_notify(sign_params(notify_params(number, "100.00"))) == "success"
     assert _state(number) == (Order.Status.PAID, 1)
     assert PaymentEvent.objects.filter(kind="notify").order_by("-id").first().outcome == "fulfilled"
+
+
+def test_a_wrong_amount_is_quarantined_once_however_often_alipay_retries_it(auth_client, place_order, post_notify):
+    """A validly signed notify for another amount answers `fail` (so Alipay keeps re-posting it on its schedule);
+    every retry is recorded, the quarantine holds one issue for the trade, and the order is left alone."""
+    order = place_order(auth_client, "100.00")
+    params = sign_params(notify_params(order["order_number"], "90.00"))
+    assert [post_notify(params) for _ in range(3)] == ["fail"] * 3
+    assert _state(order["order_number"]) == (Order.Status.UNPAID, 0)
+    events = PaymentEvent.objects.filter(kind="notify").order_by("id")
+    assert [(e.verdict, e.outcome) for e in events] == [("amount_mismatch", "rejected: quarantined")] * 3
+    issue = PaymentIssue.objects.get()
+    assert (issue.kind, issue.trade_no, str(issue.amount), issue.status) == (
+        PaymentIssue.Kind.AMOUNT_MISMATCH, params["trade_no"], "90.00", PaymentIssue.Status.OPEN)
+    assert not Refund.objects.exists()
