@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests: start the whole shop (embedded stack, its own var/ folder, a short order timeout) on a spare
 # port, run the Playwright specs in Debian's Chromium against it, and stop what this script started.
+# Usage: scripts/e2e.sh [spec ...]   e.g. scripts/e2e.sh lost-return admin   (default: every e2e/*.spec.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,8 @@ CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "e2e: installing Debian's chromium and fonts-wqy-microhei"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null \
+      || echo "e2e: apt-get could not install chromium"
   fi
 fi
 if [ ! -x "$CHROMIUM" ]; then
@@ -16,6 +18,16 @@ if [ ! -x "$CHROMIUM" ]; then
   echo "$msg"
   if [ "${CI:-}" = "true" ]; then exit 1; fi
   exit 0
+fi
+
+SPECS=()
+for name in "$@"; do
+  name="${name##*/}"; name="${name%.spec.mjs}"
+  [ -f "frontend/e2e/$name.spec.mjs" ] || { echo "e2e: no spec frontend/e2e/$name.spec.mjs"; exit 2; }
+  SPECS+=("e2e/$name.spec.mjs")
+done
+if [ "${#SPECS[@]}" = 0 ]; then
+  for file in frontend/e2e/*.spec.mjs; do SPECS+=("${file#frontend/}"); done
 fi
 
 PORT="${E2E_PORT:-8765}"
@@ -44,7 +56,7 @@ curl -fsS "$SITE_URL/api/health/" >/dev/null || { echo "e2e: the shop is not hea
 
 status=0
 (cd frontend && E2E_BASE_URL="$SITE_URL" E2E_SHORT_TIMEOUT=1 E2E_ORDER_TIMEOUT_SECONDS="$ORDER_TIMEOUT_SECONDS" \
-   CHROMIUM_PATH="$CHROMIUM" npm run --silent e2e) || status=$?
+   CHROMIUM_PATH="$CHROMIUM" node --test --test-concurrency=1 "${SPECS[@]}") || status=$?
 if [ "$status" != 0 ]; then echo "e2e: failed; the shop's log:"; tail -80 "$VAR_DIR/shop.log"; fi
 echo "e2e: screenshots in frontend/e2e-artifacts/"
 exit "$status"

@@ -1,15 +1,20 @@
 // Shared helpers for the end-to-end specs: playwright-core driving the system Chromium
 // against the real shop (Django serving the built SPA, the API and the Alipay sandbox).
 import { chromium } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { after } from 'node:test'
 import assert from 'node:assert/strict'
 
 export const BASE = (process.env.E2E_BASE_URL || 'http://127.0.0.1:8000').replace(/\/$/, '')
 export const DEMO = { mobile: '13800000000', password: 'luffy-demo-2026' }
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'e2e-artifacts')
 export const SLOW = Number(process.env.E2E_SLOWMO || 0)
+/** The repository root: manage.py lives there (set-up that no public API offers runs through it). */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 export async function launch() {
   return chromium.launch({
@@ -28,22 +33,39 @@ export async function launch() {
   })
 }
 
+// Every session's browser errors, checked after each spec file even if a test forgot to (see below).
+const sessions = []
+
 /**
- * A browser context for one test, with a screenshot helper that numbers its shots,
- * and a record of page errors (console errors are reported, not fatal: 4xx answers
- * the test provokes on purpose log as console errors in Chromium).
+ * A browser context for one test, with a screenshot helper that numbers its shots and a record of the
+ * browser's errors: uncaught page errors and console errors (which include "Failed to load resource" for
+ * every 4xx/5xx answer). Any of them fails the test at `assertNoBrowserErrors()`, except console errors
+ * matching an entry of `allow` — only for errors the test provokes on purpose, each with its reason:
+ *   { url: /regex on the console message's source URL/, text: /regex on its text/, why: 'the reason' }
+ * Page errors (uncaught exceptions) are never allowed. `allowErrors(rule)` adds a rule mid-test, just
+ * before the step that provokes it (and ends it, through the function it returns, once that step is over).
  */
-export async function newSession(browser, testName, { width = 1280, height = 900 } = {}) {
+export async function newSession(browser, testName, { width = 1280, height = 900, allow = [] } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', baseURL: BASE })
   context.setDefaultTimeout(20_000)
   const dir = join(ARTIFACTS, testName.replace(/[^\w-]+/g, '_'))
+  rmSync(dir, { recursive: true, force: true }) // this run's shots only
   mkdirSync(dir, { recursive: true })
   let n = 0
+  const rules = [...allow]
   const pageErrors = []
-  const consoleErrors = []
+  const consoleErrors = [] // unexpected ones
+  const allowedErrors = [] // matched an allow rule
   const watch = (page) => {
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`))
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`))
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return
+      const source = (m.location() && m.location().url) || ''
+      const line = `${page.url()}: ${m.text()}${source ? ` (${source})` : ''}`
+      const rule = rules.find((r) => r.url.test(source) && r.text.test(m.text()))
+      if (rule) allowedErrors.push(`${line} — allowed: ${rule.why}`)
+      else consoleErrors.push(line)
+    })
   }
   context.on('page', watch)
   const snap = async (page, step) => {
@@ -52,8 +74,42 @@ export async function newSession(browser, testName, { width = 1280, height = 900
     await page.screenshot({ path: file, fullPage: true }).catch(() => {})
     return file
   }
-  return { context, snap, pageErrors, consoleErrors, dir }
+  const session = {
+    testName,
+    context,
+    snap,
+    pageErrors,
+    consoleErrors,
+    allowedErrors,
+    dir,
+    checked: false,
+    /** Allow console errors matching `rule` from now on; returns a function that ends the allowance. */
+    allowErrors(rule) {
+      assert.ok(rule.url instanceof RegExp && rule.text instanceof RegExp && rule.why, 'an allow rule needs url, text, why')
+      rules.push(rule)
+      return () => rules.splice(rules.indexOf(rule), 1)
+    },
+    /** Fail on any uncaught page error or unexpected console error seen so far in this session. */
+    assertNoBrowserErrors() {
+      session.checked = true
+      assert.deepEqual(pageErrors, [], `uncaught errors in the pages of ${testName}`)
+      assert.deepEqual(consoleErrors, [], `unexpected browser console errors in ${testName}`)
+    },
+  }
+  sessions.push(session)
+  return session
 }
+
+// A spec that never called assertNoBrowserErrors() (or failed before it) still fails when its pages
+// logged errors: this hook runs once every test of the spec file is done.
+after(() => {
+  const missed = sessions.filter((s) => !s.checked && (s.pageErrors.length || s.consoleErrors.length))
+  assert.deepEqual(
+    missed.map((s) => ({ test: s.testName, pageErrors: s.pageErrors, consoleErrors: s.consoleErrors })),
+    [],
+    'browser errors in sessions that were not checked',
+  )
+})
 
 // ---- the HTTP API (for set-up only: the contract's public endpoints) ----
 
@@ -121,6 +177,109 @@ export async function unselectCart(token) {
 export async function ownedCourseIds(token) {
   const r = await api('/users/courses/', { token })
   return listOf(r.data, 'courses').map((x) => (x.course && typeof x.course === 'object' ? x.course.id : x.course_id))
+}
+
+// ---- the shop's own records (manage.py shell) and the sandbox's control API ----
+
+const execFileP = promisify(execFile)
+
+/**
+ * Run Python in the shop's Django (`manage.py shell -c`, the same settings and VAR_DIR as the shop under
+ * test: scripts/e2e.sh exports them). `args` arrive as the dict `args`; the code sets `result`, which comes
+ * back as JSON. For set-up no public API offers (staff users) and for reading what the shop recorded.
+ */
+export async function shopPython(code, args = {}) {
+  const python = process.env.E2E_PYTHON || join(ROOT, '.venv', 'bin', 'python')
+  const script = `import json, os\nargs = json.loads(os.environ["E2E_ARGS"])\nresult = None\n${code}\n` +
+    'print("E2E-JSON " + json.dumps(result, default=str, ensure_ascii=False))\n'
+  const { stdout } = await execFileP(python, ['manage.py', 'shell', '-c', script], {
+    cwd: ROOT,
+    env: { ...process.env, E2E_ARGS: JSON.stringify(args) },
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  })
+  const line = stdout.split('\n').reverse().find((l) => l.startsWith('E2E-JSON '))
+  assert.ok(line, `manage.py shell printed no result:\n${stdout}`)
+  return JSON.parse(line.slice('E2E-JSON '.length))
+}
+
+/** The shop's PaymentEvent rows of an order, oldest first: {kind, direction, verdict, outcome, trade_no}. */
+export function paymentEvents(orderNumber) {
+  return shopPython(
+    `from luffycityapi.apps.payments.models import PaymentEvent
+result = list(PaymentEvent.objects.filter(order_number=args["order"]).order_by("created_time", "id")
+              .values("id", "kind", "direction", "verified", "verdict", "outcome", "trade_no"))`,
+    { order: orderNumber },
+  )
+}
+
+/** A staff user in one of the data-migration groups ("support", "finance"); created or reset. */
+export function staffUser(username, password, group) {
+  return shopPython(
+    `from django.contrib.auth.models import Group
+from luffycityapi.apps.users.models import User
+user = User.objects.filter(username=args["username"]).first() or User(username=args["username"], mobile=args["mobile"])
+user.is_staff, user.is_superuser, user.is_active = True, False, True
+user.set_password(args["password"])
+user.save()
+user.groups.set([Group.objects.get(name=args["group"])])
+result = {"id": user.id, "perms": sorted(user.get_all_permissions())}`,
+    // 100… numbers cannot be registered by students (see seed_demo), so staff never collide with one.
+    { username, password, group, mobile: `100${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}` },
+  )
+}
+
+/** Give a student credits through the shop's ledger service (a "系统赠送" entry). */
+export function giftCredits(mobile, number, remark) {
+  return shopPython(
+    `from luffycityapi.apps.users.models import Credit, User
+from luffycityapi.apps.users.services import credit_change
+user = User.objects.get(mobile=args["mobile"])
+credit_change(user_id=user.id, number=args["number"], operation=Credit.Operation.GIFT, remark=args["remark"])
+user.refresh_from_db()
+result = {"credit": user.credit}`,
+    { mobile, number, remark },
+  )
+}
+
+/** The Alipay sandbox's control API (luffycityapi/apps/alipay_sandbox/README.md). */
+export async function sim(path, { method = 'GET', body } = {}) {
+  const res = await fetch(`${BASE}/sandbox/alipay/__sim__/${path}`, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const data = await res.json().catch(() => null)
+  assert.equal(res.status, 200, `sandbox ${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
+  return data
+}
+
+/**
+ * A paid order of a fresh student, made through the public API and the sandbox: cart → order → pay link
+ * (followed to the cashier, as a browser would) → the sandbox pays it (notify) → the shop says paid.
+ */
+export async function apiPaidOrder(user, courseIds) {
+  const token = user.access
+  for (const id of courseIds) {
+    const added = await api('/cart/', { method: 'POST', token, body: { course_id: id } })
+    assert.equal(added.status, 201, `add ${id} to the cart: ${JSON.stringify(added.data)}`)
+  }
+  await unselectCart(token)
+  for (const id of courseIds) await api('/cart/', { method: 'PATCH', token, body: { course_id: id, selected: true } })
+  const created = await api('/orders/', { method: 'POST', token, body: { pay_type: 0, user_coupon_id: -1, credit: 0 } })
+  assert.equal(created.status, 201, `create the order: ${JSON.stringify(created.data)}`)
+  const orderNumber = created.data.order_number
+  const link = await api(`/payments/alipay/${orderNumber}/`, { token })
+  assert.equal(link.status, 200, `pay link: ${JSON.stringify(link.data)}`)
+  const hop = await fetch(link.data.link, { redirect: 'manual' }) // page.pay → 302 to the cashier
+  assert.equal(hop.status, 302, 'the gateway sends the buyer to the cashier')
+  await sim(`trades/${orderNumber}/pay`, { method: 'POST' })
+  for (let i = 0; i < 60; i++) {
+    const r = await api(`/orders/${orderNumber}/`, { token })
+    if (r.data && r.data.order_status === 1) return r.data
+    await new Promise((done) => setTimeout(done, 500))
+  }
+  assert.fail(`order ${orderNumber} did not become paid through the notify`)
 }
 
 // ---- the UI ----
