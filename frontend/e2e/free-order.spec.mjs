@@ -7,7 +7,8 @@ before(async () => (browser = await launch()))
 after(async () => browser && (await browser.close()))
 
 test('free order: a 0.00 checkout goes straight to success without the cashier', { timeout: 90_000 }, async (t) => {
-  const { context, snap, pageErrors } = await newSession(browser, 'free-order')
+  const session = await newSession(browser, 'free-order')
+  const { context, snap } = session
   try {
     const user = await registerFresh()
     let free = null
@@ -36,7 +37,7 @@ test('free order: a 0.00 checkout goes straight to success without the cashier',
     assert.equal(await page.getByTestId('success-real-price').innerText(), '¥0.00')
     assert.equal(context.pages().length, 1, 'no cashier tab was opened')
     await snap(page, 'success')
-    assert.deepEqual(pageErrors, [])
+    session.assertNoBrowserErrors()
   } finally {
     await context.close()
   }

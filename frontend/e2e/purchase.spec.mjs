@@ -13,7 +13,8 @@ before(async () => (browser = await launch()))
 after(async () => browser && (await browser.close()))
 
 test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeout: 240_000 }, async (t) => {
-  const { context, snap, pageErrors, consoleErrors, dir } = await newSession(browser, 'purchase')
+  const session = await newSession(browser, 'purchase')
+  const { context, snap, dir } = session
   try {
     // Fresh state where it matters: no unpaid order holds a coupon or a course, nothing selected.
     const tokens = await apiLogin(DEMO.mobile, DEMO.password)
@@ -116,8 +117,7 @@ test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeo
     await snap(cashier, 'my-orders-timeline')
     await row.screenshot({ path: join(dir, 'my-orders-timeline-row.png') })
 
-    assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages')
-    if (consoleErrors.length) t.diagnostic(`console errors:\n${consoleErrors.join('\n')}`)
+    session.assertNoBrowserErrors()
   } finally {
     await context.close()
   }
