@@ -63,8 +63,10 @@ def _ask(kind, order_number: str, call, **params):
         _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
         raise
     raw = getattr(answer, "raw", None)
-    _finish(event, "ok" if raw is None else str(raw.get("trade_status") or raw.get("code") or "ok"),
-            response=raw if raw is not None else {"result": str(answer)})
+    if raw is None:  # trade.close answers a word ("closed", "not_exist", "already_paid"): that is the outcome
+        _finish(event, str(answer), response={"result": str(answer)})
+    else:
+        _finish(event, str(raw.get("trade_status") or raw.get("code") or "ok"), response=raw)
     return answer
 
 
