@@ -1,10 +1,25 @@
 """The Celery app. Tasks are thin: they take ids and call services, which re-check state under a lock."""
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffycityapi.settings.dev")
 
 app = Celery("luffycityapi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def _refuse_to_work_without_alipay_keys(**kwargs):
+    """A worker runs expiry (close), refunds and reconciliation against Alipay: like gunicorn (wsgi.py), it
+    refuses to start with a missing or garbled key rather than fail each of those calls later. SystemExit, because
+    Celery logs and ignores an Exception raised by a signal handler."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from luffycityapi.apps.payments.checks import require_alipay_keys
+
+    try:
+        require_alipay_keys()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"celery worker: {exc}") from exc

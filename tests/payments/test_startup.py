@@ -72,6 +72,16 @@ def test_gunicorn_loads_the_wsgi_app_with_good_keys():
     assert out.returncode == 0, out.stdout + out.stderr[-2000:]
 
 
+def test_a_celery_worker_with_a_missing_key_refuses_to_start(tmp_path):
+    """The worker closes trades at expiry and runs refunds: it must not start without a usable key either."""
+    name, path = _bad_key(tmp_path, "ALIPAY_PUBLIC_KEY_FILE", garbled=False)
+    out = subprocess.run([sys.executable, "-m", "celery", "-A", "luffycityapi", "worker", "--pool=solo",
+                          "--loglevel=WARNING"], cwd=ROOT, env=_env(**{name: path}), capture_output=True, text=True,
+                         timeout=90)
+    assert out.returncode != 0, out.stdout + out.stderr[-2000:]
+    assert path in out.stderr and "payments.E001" in out.stderr, out.stderr[-2000:]
+
+
 # --- which settings, which gateway ----------------------------------------------------------------------------
 
 PRINT = ("import luffycityapi.wsgi; from django.conf import settings; "
