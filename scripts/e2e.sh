@@ -56,7 +56,7 @@ curl -fsS "$SITE_URL/api/health/" >/dev/null || { echo "e2e: the shop is not hea
 
 status=0
 (cd frontend && E2E_BASE_URL="$SITE_URL" E2E_SHORT_TIMEOUT=1 E2E_ORDER_TIMEOUT_SECONDS="$ORDER_TIMEOUT_SECONDS" \
-   CHROMIUM_PATH="$CHROMIUM" node --test --test-concurrency=1 "${SPECS[@]}") || status=$?
+   CHROMIUM_PATH="$CHROMIUM" node --test --test-concurrency=1 --test-force-exit "${SPECS[@]}") || status=$?
 if [ "$status" != 0 ]; then echo "e2e: failed; the shop's log:"; tail -80 "$VAR_DIR/shop.log"; fi
 echo "e2e: screenshots in frontend/e2e-artifacts/"
 exit "$status"

@@ -63,8 +63,14 @@ test('register, then pay with the most credits and see them in my credits', { ti
     await page.waitForURL('**/order')
     const full = await settledQuote(page)
 
+    const isQuote = (r, credit) => r.url().endsWith('/api/orders/quote/') && r.request().method() === 'POST' &&
+      credit((r.request().postDataJSON() || {}).credit)
+    // Switching to credits asks a quote without credits; let it land before choosing how many.
+    const switched = page.waitForResponse((r) => isQuote(r, (c) => c === 0))
     await page.getByTestId('discount-type-credit').click()
     await page.getByTestId('credit-panel').waitFor()
+    await switched
+    await settledQuote(page)
     assert.equal((await page.getByTestId('credit-balance').innerText()).trim(), String(GIFT))
     const enable = await api('/coupon/enable/', { token: tokens.access })
     const perYuan = enable.data.credit_to_money
@@ -73,8 +79,7 @@ test('register, then pay with the most credits and see them in my credits', { ti
       (n) => document.querySelector('[data-testid=credit-max-value]').textContent.trim() === String(n),
       expectedCredit,
     )
-    const quoted = page.waitForResponse((r) => r.url().endsWith('/api/orders/quote/') &&
-      r.request().method() === 'POST' && (r.request().postDataJSON() || {}).credit > 0)
+    const quoted = page.waitForResponse((r) => isQuote(r, (c) => c > 0))
     await page.getByTestId('credit-max').click()
     const answer = await quoted
     const asked = answer.request().postDataJSON()

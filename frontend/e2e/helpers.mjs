@@ -16,8 +16,12 @@ export const SLOW = Number(process.env.E2E_SLOWMO || 0)
 /** The repository root: manage.py lives there (set-up that no public API offers runs through it). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
+// Every browser launched, closed by the after hook below even when an earlier hook failed (a browser
+// left open keeps the spec's process alive).
+const browsers = []
+
 export async function launch() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     slowMo: SLOW,
     args: [
@@ -31,6 +35,8 @@ export async function launch() {
       '--disable-sync',
     ],
   })
+  browsers.push(browser)
+  return browser
 }
 
 // Every session's browser errors, checked after each spec file even if a test forgot to (see below).
@@ -102,13 +108,17 @@ export async function newSession(browser, testName, { width = 1280, height = 900
 
 // A spec that never called assertNoBrowserErrors() (or failed before it) still fails when its pages
 // logged errors: this hook runs once every test of the spec file is done.
-after(() => {
-  const missed = sessions.filter((s) => !s.checked && (s.pageErrors.length || s.consoleErrors.length))
-  assert.deepEqual(
-    missed.map((s) => ({ test: s.testName, pageErrors: s.pageErrors, consoleErrors: s.consoleErrors })),
-    [],
-    'browser errors in sessions that were not checked',
-  )
+after(async () => {
+  try {
+    const missed = sessions.filter((s) => !s.checked && (s.pageErrors.length || s.consoleErrors.length))
+    assert.deepEqual(
+      missed.map((s) => ({ test: s.testName, pageErrors: s.pageErrors, consoleErrors: s.consoleErrors })),
+      [],
+      'browser errors in sessions that were not checked',
+    )
+  } finally {
+    await Promise.all(browsers.map((b) => b.close().catch(() => {})))
+  }
 })
 
 // ---- the HTTP API (for set-up only: the contract's public endpoints) ----
