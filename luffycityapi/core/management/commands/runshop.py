@@ -39,11 +39,15 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                       "luffycityapi.settings.dev")}
         bin_dir = os.path.dirname(sys.executable)
+        # Each in a process group of its own, so Ctrl-C (SIGINT to the terminal's whole foreground group) reaches
+        # only this command, which stops each child once, through its master. Signalled directly as well, a
+        # gunicorn gthread worker could take a second quit inside the first and hang there for good.
         children = [
-            subprocess.Popen(web_command(bind, workers), env=env),
+            subprocess.Popen(web_command(bind, workers), env=env, process_group=0),
             subprocess.Popen([os.path.join(bin_dir, "celery"), "-A", "luffycityapi", "worker", "-B",
                               "--loglevel", "INFO", "--concurrency", "2",
-                              "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)], env=env),
+                              "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)], env=env,
+                             process_group=0),
         ]
         self.stdout.write(self.style.SUCCESS(
             f"luffycity is up: http://{bind}/  (admin /admin/, API docs /api/docs/). Ctrl-C stops it."))
@@ -66,7 +70,8 @@ class Command(BaseCommand):
                 try:
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    os.killpg(child.pid, signal.SIGKILL)  # its workers too, not only the master
+                    child.wait(timeout=5)
             if settings.EMBEDDED_REDIS:
                 from luffycityapi.core.embedded_redis import stop_embedded_redis
 
