@@ -197,6 +197,24 @@ def _close_answer(number) -> dict | None:
     return event.response if event else None
 
 
+def _pay_while_expirys_close_is_held(student, order, fault: str, settle: float = 0.0) -> dict | None:
+    """Expire the order in a thread while the sandbox holds its trade.close with `fault` (delay: before the close
+    is done; sleep: after it, before the answer); the buyer pays in that window and the notify fulfils the order.
+    Expiry must end PAID. Returns the close's recorded answer."""
+    number = order["order_number"]
+    student.sim("faults", method="alipay.trade.close", kind=fault, count=1, seconds=1.5)
+    expiry = ThreadPoolExecutor(max_workers=1)
+    result = expiry.submit(lambda: (_expire(order["id"])(), connections.close_all())[0])
+    wait_for(lambda: _faults_used_up(student), what="expiry's close to reach the gateway")
+    time.sleep(settle)
+    student.sim(f"trades/{number}/pay")
+    wait_for(lambda: PaymentEvent.objects.filter(kind="notify", order_number=number, outcome="fulfilled").exists(),
+             what="the notify, while the close is held")
+    assert result.result(timeout=TIMEOUT) == Order.Status.PAID
+    expiry.shutdown()
+    return _close_answer(number)
+
+
 USES = ["coupon", "credit"]
 
 
@@ -233,17 +251,7 @@ def test_payment_and_notify_between_expirys_query_and_close(student, make_course
     """The sandbox holds expiry's trade.close (a `delay` fault); meanwhile the buyer pays and the sandbox's notify
     fulfils the order. The close then reaches a paid trade and is refused; expiry asks again and finds it paid."""
     order = _overdue_order(student, make_course, use=use, logged_in=True)
-    number = order["order_number"]
-    student.sim("faults", method="alipay.trade.close", kind="delay", count=1, seconds=1.5)
-    expiry = ThreadPoolExecutor(max_workers=1)
-    result = expiry.submit(lambda: (_expire(order["id"])(), connections.close_all())[0])
-    wait_for(lambda: _faults_used_up(student), what="expiry's close to be on its way")
-    student.sim(f"trades/{number}/pay")
-    wait_for(lambda: PaymentEvent.objects.filter(kind="notify", order_number=number, outcome="fulfilled").exists(),
-             what="the notify, while the close waits")
-    assert result.result(timeout=TIMEOUT) == Order.Status.PAID
-    expiry.shutdown()
-    assert _close_answer(number) == {"result": "already_paid"}
+    assert _pay_while_expirys_close_is_held(student, order, "delay") == {"result": "already_paid"}
     assert _consistent(student, order) == "paid"
 
 
@@ -253,18 +261,8 @@ def test_payment_and_notify_between_expirys_close_and_release(student, make_cour
     `sleep` fault: the close is done, the reply waits). In that gap the buyer pays and the notify fulfils the order;
     expiry's release then finds it paid and leaves it be."""
     order = _overdue_order(student, make_course, use=use, logged_in=False)
-    number = order["order_number"]
-    student.sim("faults", method="alipay.trade.close", kind="sleep", count=1, seconds=1.5)
-    expiry = ThreadPoolExecutor(max_workers=1)
-    result = expiry.submit(lambda: (_expire(order["id"])(), connections.close_all())[0])
-    wait_for(lambda: _faults_used_up(student), what="expiry's close to reach the gateway")
-    time.sleep(0.3)  # the close is processed in milliseconds; its answer then sleeps
-    student.sim(f"trades/{number}/pay")
-    wait_for(lambda: PaymentEvent.objects.filter(kind="notify", order_number=number, outcome="fulfilled").exists(),
-             what="the notify, while the close's answer waits")
-    assert result.result(timeout=TIMEOUT) == Order.Status.PAID
-    expiry.shutdown()
-    assert _close_answer(number) == {"result": "not_exist"}
+    # the close is processed in milliseconds; its answer then sleeps
+    assert _pay_while_expirys_close_is_held(student, order, "sleep", settle=0.3) == {"result": "not_exist"}
     assert _consistent(student, order) == "paid"
 
 
