@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test'
 import {
   assert, launch, newSession, api, apiLogin, randomMobile, giftCredits, pickBuyableCourses, addFromCard,
-  selectOnly, settledQuote, cashierUrl,
+  selectOnly, settledQuote, payInNewTab,
 } from './helpers.mjs'
 
 const GIFT = 500
@@ -97,10 +97,7 @@ test('register, then pay with the most credits and see them in my credits', { ti
     assert.equal((await page.getByTestId('quote-total').innerText()).trim(), `¥${quote.total_price}`)
     await snap(page, 'checkout-with-most-credits')
 
-    const popupPromise = context.waitForEvent('page')
-    await page.getByTestId('pay-button').click()
-    const cashier = await popupPromise
-    await cashier.waitForURL((u) => cashierUrl(u.href), { timeout: 20_000 })
+    const cashier = await payInNewTab(page, context)
     assert.match(await cashier.locator('#cashier-amount').innerText(), new RegExp(`(^|\\D)${quote.real_price.replace('.', '\\.')}(\\D|$)`),
       'the cashier asks for the quoted amount')
     await snap(cashier, 'cashier')

@@ -378,4 +378,14 @@ export function cashierUrl(url) {
   return /\/sandbox\/alipay\/cashier\//.test(url)
 }
 
+// Click 去支付 on the checkout or my orders: the SPA opens Alipay's cashier in a new tab; returns that tab once the
+// sandbox cashier has loaded in it.
+export async function payInNewTab(page, context) {
+  const popupPromise = context.waitForEvent('page')
+  await page.getByTestId('pay-button').click()
+  const cashier = await popupPromise
+  await cashier.waitForURL((u) => cashierUrl(u.href), { timeout: 20_000 })
+  return cashier
+}
+
 export { assert }

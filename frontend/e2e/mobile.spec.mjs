@@ -4,7 +4,7 @@
 // out and in again. Every page must fit the width (no horizontal scrolling).
 import { test, before, after } from 'node:test'
 import {
-  assert, launch, newSession, registerFresh, pickBuyableCourses, addFromCard, selectOnly, settledQuote, cashierUrl,
+  assert, launch, newSession, registerFresh, pickBuyableCourses, addFromCard, selectOnly, settledQuote, payInNewTab,
 } from './helpers.mjs'
 
 let browser
@@ -50,10 +50,7 @@ test('mobile 390px: list → cart → checkout → pay → success, login, nothi
     await fits(page, 'checkout')
 
     // Pay: the overlay over the checkout, the cashier in a new tab (the same 390 px context).
-    const popupPromise = context.waitForEvent('page')
-    await page.getByTestId('pay-button').click()
-    const cashier = await popupPromise
-    await cashier.waitForURL((u) => cashierUrl(u.href), { timeout: 20_000 })
+    const cashier = await payInNewTab(page, context)
     await page.getByTestId('pay-overlay').waitFor()
     await page.getByTestId('pay-countdown').waitFor()
     assert.equal(await page.getByTestId('pay-overlay').getAttribute('data-state'), 'waiting')

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test'
 import { join } from 'node:path'
 import {
   assert, launch, newSession, DEMO, apiLogin, cancelUnpaidOrders, unselectCart,
-  uiLogin, pickBuyableCourses, addFromCard, selectOnly, settledQuote, cashierUrl,
+  uiLogin, pickBuyableCourses, addFromCard, selectOnly, settledQuote, payInNewTab,
 } from './helpers.mjs'
 
 let browser
@@ -63,10 +63,7 @@ test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeo
     }
     await snap(page, 'checkout-with-coupon')
 
-    const popupPromise = context.waitForEvent('page')
-    await page.getByTestId('pay-button').click()
-    const cashier = await popupPromise
-    await cashier.waitForURL((u) => cashierUrl(u.href), { timeout: 20_000 })
+    const cashier = await payInNewTab(page, context)
     await page.getByTestId('pay-overlay').waitFor()
     await page.getByTestId('pay-countdown').waitFor()
     await snap(page, 'pay-overlay')
