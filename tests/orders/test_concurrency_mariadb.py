@@ -332,3 +332,29 @@ def test_paying_an_order_while_its_coupon_is_chosen_again_does_not_deadlock(make
     log.refresh_from_db()
     assert (log.order_id, log.use_status) == (created["id"], CouponLog.Status.USED)
     assert Order.objects.count() == 1
+
+
+def test_fulfilment_locks_the_order_and_then_its_users_row(user):
+    """order_mark_paid takes the documented order → user locks in one joined FOR UPDATE: while it holds them, another
+    connection can take neither row (NOWAIT fails at once), and another user's row stays free."""
+    from django.db import OperationalError
+
+    from luffycityapi.apps.orders.services import _lock_order_and_user
+
+    other = User.objects.create_user(username="13700000999", mobile="13700000999", password="x")
+    order = Order.objects.create(user=user, order_number="LOCK1", total_price=D("10.00"), real_price=D("10.00"),
+                                 expire_time=timezone.now() + timedelta(minutes=15))
+
+    def try_lock(table, pk):
+        def attempt():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])
+                return "free"
+        return attempt
+
+    with transaction.atomic():
+        assert _lock_order_and_user(order.id).user_id == user.id
+        answers = joined(*in_threads([try_lock("ly_order", order.id), try_lock("ly_users", user.id),
+                                      try_lock("ly_users", other.id)], barrier=False))
+    assert isinstance(answers[0], OperationalError) and isinstance(answers[1], OperationalError), answers
+    assert answers[2] == "free"
