@@ -33,5 +33,3 @@ if getattr(settings, "ALIPAY_SANDBOX", False):
 # Anything else is the SPA (history mode). API-looking paths never fall through to it.
 urlpatterns.append(re_path(r"^(?!api/|admin/|static/|media/|sandbox/).*$", core_views.spa_index, name="spa"))
 
-handler404 = core_views.json_not_found
-handler500 = core_views.json_server_error

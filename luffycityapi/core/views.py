@@ -1,7 +1,8 @@
-"""App-agnostic endpoints: health, the SPA's index with history fallback, JSON 404/500 for the API."""
+"""App-agnostic endpoints: health and the SPA's index with history fallback. (The API's JSON 404/500 come from
+core.middleware, whatever answered the request.)"""
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
@@ -49,19 +50,3 @@ def spa_index(request, *args, **kwargs):
         response["Cache-Control"] = "no-cache"
         return response
     return HttpResponse(_PLACEHOLDER, content_type="text/html; charset=utf-8")
-
-
-def json_not_found(request, exception=None):
-    if request.path.startswith("/api/"):
-        return JsonResponse({"errmsg": "接口不存在", "code": "not_found"}, status=404)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
-
-
-def json_server_error(request):
-    if request.path.startswith("/api/"):
-        return JsonResponse({"errmsg": "服务器内部错误", "code": "server_error"}, status=500)
-    from django.views.defaults import server_error
-
-    return server_error(request)
