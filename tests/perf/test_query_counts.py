@@ -153,14 +153,14 @@ def test_cached_discounts_open_close_and_count_down_by_the_clock(make_course, ma
     """The cache holds absolute windows; what is shown is decided per request, so neither the discount nor its
     `expire` seconds go stale while the entry lives."""
     from luffycityapi.apps.courses import selectors
-    from luffycityapi.apps.courses.pricing import active_discount
+    from luffycityapi.apps.courses.pricing import active_discount, course_windows
 
     now = timezone.now()
     course = make_course(price="100.00")
     make_discount(course, value="0.80", start=now - timedelta(hours=1), end=now + timedelta(hours=1))
     make_discount(course, kind=1, value="50.00", start=now + timedelta(hours=2), end=now + timedelta(hours=3))
     course = selectors.course_list().get(pk=course.id)
-    windows = selectors.discount_windows(course)
+    windows = course_windows(course)
 
     for moment in (now, now + timedelta(minutes=30), now + timedelta(hours=1, minutes=30),
                    now + timedelta(hours=2, seconds=1), now + timedelta(hours=4)):

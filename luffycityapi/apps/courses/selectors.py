@@ -116,11 +116,6 @@ def _generation() -> int:
     return generation
 
 
-def discount_windows(course: Course) -> list[tuple]:
-    """(name, price, start, end) of every discount of a course (prefetched), in the order pricing reads them."""
-    return course_windows(course)
-
-
 def discount_at(windows, now) -> dict:
     """The API's `discount` at `now`: the window courses.pricing.open_discount picks, with `expire` counted from
     now; {} when none is open."""
@@ -148,7 +143,7 @@ def catalogue_rows(serialize) -> list[dict]:
     """Every visible course as the list serializer renders it, without `discount` but with `discount_windows`
     (see discount_at); cached. `serialize(course)` renders one course."""
     def build():
-        return [{**dict(serialize(course)), "discount_windows": discount_windows(course)} for course in course_list()]
+        return [{**dict(serialize(course)), "discount_windows": course_windows(course)} for course in course_list()]
 
     return _cached("list", build)
 
@@ -158,6 +153,6 @@ def catalogue_course(course_id: int, serialize) -> dict:
     cached; 404 for a course nobody may see."""
     def build():
         course = course_detail(course_id)
-        return {**dict(serialize(course)), "discount_windows": discount_windows(course)}
+        return {**dict(serialize(course)), "discount_windows": course_windows(course)}
 
     return _cached(f"course:{course_id}", build)
