@@ -64,7 +64,7 @@ class CouponAdmin(admin.ModelAdmin):
 
 
 class CouponLogStatusFilter(admin.SimpleListFilter):
-    """使用状态 as students see it: 已过期 is derived from the coupon's end (CouponLog.status_at), not stored."""
+    """使用状态 as students see it: 已过期 is derived from the coupon's end (CouponLogQuerySet.with_status), not stored."""
 
     title = "使用状态"
     parameter_name = "status"

@@ -67,7 +67,8 @@ class Coupon(models.Model):
 
 class CouponLogQuerySet(models.QuerySet):
     def with_status(self, now):
-        """Annotate `status_now`, the status a student and an operator see (CouponLog.status_at, in SQL)."""
+        """Annotate `status_now`, the status a student and an operator see: EXPIRED for an unused coupon no order
+        holds once its coupon kind has ended, else what use_status says."""
         return self.annotate(status_now=models.Case(
             models.When(use_status=CouponLog.Status.UNUSED, order__isnull=True, coupon__end_time__lte=now,
                         then=models.Value(CouponLog.Status.EXPIRED)),
@@ -78,7 +79,7 @@ class CouponLog(models.Model):
     """A coupon granted to a user. `order` is the order it is reserved by (use_status 0) or used in (1).
 
     "已过期" (2) is derived, not stored: an unused coupon that no order holds is expired once its coupon kind's
-    end_time has passed (status_at / CouponLogQuerySet.with_status). The end is a property of the kind, which
+    end_time has passed (CouponLogQuerySet.with_status). The end is a property of the kind, which
     staff may extend (and seed_demo does on an old database); a stored flag would need a sweeper to set it, lag
     behind it, and be undone on every extension. use_status holds only what happened to this coupon: unused or
     used. The checkout refuses a coupon past its end either way (services.check_usable)."""
@@ -105,9 +106,3 @@ class CouponLog(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.coupon}"
-
-    def status_at(self, now) -> int:
-        """The status a student and an operator see: EXPIRED for an unused, unheld coupon past its end."""
-        if self.use_status == self.Status.UNUSED and self.order_id is None and self.coupon.end_time <= now:
-            return self.Status.EXPIRED
-        return self.use_status
