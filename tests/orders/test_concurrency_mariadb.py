@@ -358,3 +358,45 @@ def test_fulfilment_locks_the_order_and_then_its_users_row(user):
                                       try_lock("ly_users", other.id)], barrier=False))
     assert isinstance(answers[0], OperationalError) and isinstance(answers[1], OperationalError), answers
     assert answers[2] == "free"
+
+
+def test_releasing_an_order_with_credits_while_its_owner_checks_out_does_not_deadlock(make_user, make_course):
+    """Found by the soak: a release rewrote the order's status before locking the user, and that write takes a
+    shared lock on the user's row (MariaDB's foreign-key check for ly_order.user_id, through the status index);
+    its credit return then asked for the exclusive lock while a checkout of the same student was queued for it:
+    a deadlock, and the checkout answered 503. Forced here: the user's row is held, the release queues for it
+    after locking the order, a checkout queues behind; then both are let go."""
+    from luffycityapi.apps.orders.services import order_release
+
+    user, orders = _orders_with_credit(make_user, make_course, 1)
+    order = orders[0]
+    put_in_cart(client_of(user), make_course(price="30.00"))
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        threads, results = in_threads([lambda: order_release(order_id=order.id, new_status=Order.Status.CANCELLED)],
+                                      barrier=False)
+        _wait_for_innodb_lock_waits(1)  # the release holds the order and waits for the user
+        more_threads, more_results = in_threads([post_order(user, body())], barrier=False)
+        _wait_for_innodb_lock_waits(2)
+    joined(threads + more_threads, None)
+    released, (status, created) = results[0], more_results[0]
+    assert not isinstance(released, BaseException), released
+    assert released.order_status == Order.Status.CANCELLED
+    assert status == 201, created
+    assert balance(user.id) == ledger_sum(user.id)
+
+
+def _wait_for_innodb_lock_waits(n: int, timeout: float = 30) -> None:
+    """Until n transactions wait on a row lock, whatever statement waits (an UPDATE's foreign-key check too).
+    Polled slowly: InnoDB refreshes INNODB_TRX at most every 0.1 s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")
+            if cursor.fetchone()[0] >= n:
+                return
+        if time.monotonic() > deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT trx_id, trx_state, trx_query FROM information_schema.INNODB_TRX")
+                pytest.fail(f"expected {n} transactions waiting on a row lock: {cursor.fetchall()}")
+        time.sleep(0.2)

@@ -169,13 +169,22 @@ def schedule_expiry(order: Order) -> None:
         logger.exception("could not queue the expiry of order %s; the sweeper will", order.order_number)
 
 
+def _lock_order_and_user(order_id: int) -> Order:
+    """Lock an order's row and its user's in one statement, in the documented order (order → user): a join read
+    FOR UPDATE locks every row it reads, the order's (found by its key) first. Every transition that touches the
+    user (credits, courses) takes both before writing: rewriting the order's status, or inserting a row that refers
+    to the user, takes a shared lock on the user's row (MariaDB's foreign-key check), and asking for the exclusive
+    one after that deadlocks with a checkout of the same student queued for it."""
+    return Order.objects.select_for_update().select_related("user").get(pk=order_id)
+
+
 def order_release(*, order_id: int, new_status: int) -> Order:
     """Cancel or time out an unpaid order and give back its coupon and credits. Idempotent: an order that is
     no longer unpaid is returned unchanged (the caller reads its status)."""
     if new_status not in (Order.Status.CANCELLED, Order.Status.TIMEOUT):
         raise ValueError(f"not a release status: {new_status}")
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = _lock_order_and_user(order_id)
         if order.order_status != Order.Status.UNPAID:
             return order
         order.order_status = new_status
@@ -201,13 +210,6 @@ class OrderNotPayable(Conflict):
 
     default_code = "order_not_payable"
     default_message = "订单已取消或超时，不能再支付"
-
-
-def _lock_order_and_user(order_id: int) -> Order:
-    """Lock an order's row and its user's in one statement, in the documented order (order → user): a join read
-    FOR UPDATE locks every row it reads, the order's (found by its key) first. Taken explicitly rather than left to
-    the foreign-key checks of the UserCourse inserts that fulfilment makes."""
-    return Order.objects.select_for_update().select_related("user").get(pk=order_id)
 
 
 def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResult:
