@@ -2,7 +2,7 @@
 """`make bench`: start the production stack on this machine, seed it, load every hot path with wrk and compare
 each with the floor (bench/floor.py) measured in the same run.
 
-    .venv/bin/python bench/run.py [--duration 6] [--only course_list,floor] [--keep-db]
+    .venv/bin/python bench/run.py [--duration 6] [--only course_list,order_create]
 
 The stack: gunicorn (2 sync workers, settings.prod) on a free 127.0.0.1 port, MariaDB database
 `luffycity_bench` (dropped, created and migrated here), Redis database 9 (flushed here). Only 127.0.0.1 is
@@ -284,22 +284,34 @@ def request_files(pools: Pools) -> dict:
 
 WARM_SECONDS = 1
 WARM_LINES = 800  # set apart from a distinct path's requests: a warm-up must not spend the measured run's orders
+# Each path is measured in ROUNDS slices, every slice between two slices of the floor (F P F P F P F). This
+# machine's speed drifts by tens of percent within seconds (a shared host); a path and its reference measured
+# seconds apart could differ by that much, while slices interleaved this way share the drift.
+ROUNDS = 3
 
 
-def warm_up_specs(files: dict) -> dict:
-    """What warms each path before it is measured: the same requests, or, for a path whose requests must be
-    distinct (a new order, a first notify), the last WARM_LINES of its file moved into a file of their own."""
-    specs = {}
+def measured_specs(files: dict) -> tuple[dict, dict]:
+    """What warms each path before it is measured, and what each of its ROUNDS slices sends. A path whose
+    requests must be distinct (a new order, a first notify) is split: its last WARM_LINES into a warm-up file,
+    the rest into one file per slice, so no request is sent twice in a run."""
+    warm_specs, slice_specs = {}, {}
     for name, (path, distinct, statuses, body) in files.items():
         if not distinct:
-            specs[name] = (path, False, statuses, body)
+            warm_specs[name] = (path, False, statuses, body)
+            slice_specs[name] = [(path, False, statuses, body)] * ROUNDS
             continue
         lines = path.read_text().splitlines(keepends=True)
-        path.write_text("".join(lines[:-WARM_LINES]))
         warm = path.with_name(f"{path.stem}.warm.tsv")
         warm.write_text("".join(lines[-WARM_LINES:]))
-        specs[name] = (warm, True, statuses, body)
-    return specs
+        warm_specs[name] = (warm, True, statuses, body)
+        measured = lines[:-WARM_LINES]
+        chunk = len(measured) // ROUNDS
+        slice_specs[name] = []
+        for r in range(ROUNDS):
+            part = path.with_name(f"{path.stem}.{r}.tsv")
+            part.write_text("".join(measured[r * chunk:(r + 1) * chunk]))
+            slice_specs[name].append((part, True, statuses, body))
+    return warm_specs, slice_specs
 
 
 # --- the server ----------------------------------------------------------------------------------------------
@@ -329,6 +341,14 @@ class Server:
                 pass
             time.sleep(0.2)
         raise SystemExit("bench: gunicorn did not answer /api/health/ in time")
+
+    def drain(self) -> None:
+        """Wait until both workers have worked off what a finished wrk run left queued (wrk stops on time, but
+        up to 32 requests it sent are still in the listen queue): the next run must not pay for them. The queue
+        is first in, first out, so a health check answered means what was queued before it has been taken."""
+        for _ in range(2):
+            http_call(self.port, "GET", "/api/health/", timeout=30)
+        time.sleep(0.1)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -375,7 +395,30 @@ def run_wrk(wrk: str, port: int, name: str, spec, duration: float) -> dict:
     return {"name": name, "requests": raw["requests"], "good": raw["good"], "seconds": round(seconds, 2),
             "rps": round(raw["good"] / seconds, 1), "p50_ms": raw["p50_us"] / 1000, "p90_ms": raw["p90_us"] / 1000,
             "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000, "problems": problems,
-            "tool": "wrk", "connections": CONNECTIONS}
+            "tool": "wrk", "connections": CONNECTIONS, "quantiles_us": raw["quantiles_us"]}
+
+
+def merge_slices(name: str, slices: list[dict]) -> dict:
+    """One row from several wrk runs of one path: throughput over their summed time, and percentiles of their
+    pooled latencies (each run's latency at every 0.1 % stands for a thousandth of its requests)."""
+    good = sum(s["good"] for s in slices)
+    seconds = sum(s["seconds"] for s in slices)
+    pooled = sorted((q, s["requests"] / len(s["quantiles_us"])) for s in slices for q in s["quantiles_us"])
+    total = sum(weight for _, weight in pooled)
+
+    def percentile(p: float) -> float:
+        reached = 0.0
+        for value, weight in pooled:
+            reached += weight
+            if reached >= total * p / 100 - 1e-9:
+                return value / 1000
+        return pooled[-1][0] / 1000 if pooled else 0.0
+
+    return {"name": name, "requests": sum(s["requests"] for s in slices), "good": good,
+            "seconds": round(seconds, 2), "rps": round(good / seconds, 1) if seconds else 0.0,
+            "p50_ms": percentile(50), "p90_ms": percentile(90), "p99_ms": percentile(99),
+            "max_ms": max(s["max_ms"] for s in slices), "problems": sorted({p for s in slices for p in s["problems"]}),
+            "tool": "wrk", "connections": CONNECTIONS, "slices_rps": [s["rps"] for s in slices]}
 
 
 def run_journey(port: int, pools: Pools, duration: float) -> dict:
@@ -467,13 +510,13 @@ def pct(values, p) -> float:
 # --- report --------------------------------------------------------------------------------------------------
 
 def evaluate(results: dict) -> list[str]:
-    floor = results["floor"]["rps"]
+    """Each path's ratio is to the floor slices measured beside it (see ROUNDS); the floor's row pools them all."""
     missed = []
     for name, row in results.items():
         if name == "floor":
             row["ratio"] = 1.0
         elif name != "journey":
-            row["ratio"] = round(row["rps"] / floor, 3) if floor else 0.0
+            row["ratio"] = round(row["rps"] / row["floor_rps"], 3) if row["floor_rps"] else 0.0
         target = TARGETS.get(name)
         row["target_ratio"] = target
         row["verdicts"] = []
@@ -488,14 +531,16 @@ def evaluate(results: dict) -> list[str]:
 
 
 def table(results: dict) -> str:
-    lines = [f"| path | req/s | p50 ms | p99 ms | ratio to floor | target | ok |", "|---|---:|---:|---:|---:|---:|:-:|"]
+    lines = ["| path | req/s | p50 ms | p99 ms | floor beside it, req/s | ratio to floor | target | ok |",
+             "|---|---:|---:|---:|---:|---:|---:|:-:|"]
     for name, row in results.items():
         ratio = "" if name == "journey" else f"{row['ratio']:.2f}"
+        beside = f"{row['floor_rps']:.0f}" if row.get("floor_rps") else ""
         target = f"≥ {row['target_ratio']}" if row.get("target_ratio") else ""
         rps = f"{row['rps']:.0f}"
         if name == "journey":
             rps += f" ({row['journeys_per_s']:.1f} journeys/s)"
-        lines.append(f"| {LABELS.get(name, name)} | {rps} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | "
+        lines.append(f"| {LABELS.get(name, name)} | {rps} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {beside} | {ratio} | "
                      f"{target} | {'✗' if row['verdicts'] else '✓'} |")
     return "\n".join(lines)
 
@@ -519,8 +564,8 @@ def chart(results: dict, path: Path) -> bool:
     for i, n in enumerate(names):
         top.text(i, rps[i], f"{results[n]['ratio']:.2f}", ha="center", va="bottom", fontsize=8)
         if TARGETS.get(n):
-            top.hlines(floor * TARGETS[n], i - 0.4, i + 0.4, color="#e67e22", linewidth=2)
-    top.set_ylabel("req/s (label: ratio to floor; orange: target)")
+            top.hlines(results[n]["floor_rps"] * TARGETS[n], i - 0.4, i + 0.4, color="#e67e22", linewidth=2)
+    top.set_ylabel("req/s (label: ratio to the floor beside it; orange: target)")
     top.set_title(f"luffycity bench — gunicorn 2 sync workers, {CONNECTIONS} connections, "
                   f"{datetime.now():%Y-%m-%d %H:%M}")
     bottom.bar([i - 0.2 for i in range(len(names))], [results[n]["p50_ms"] for n in names], width=0.4, label="p50")
@@ -573,7 +618,7 @@ def main() -> int:
     get_redis().flushdb()
     pools = seed(n_create=8000, n_notify_users=500)
     files = request_files(pools)
-    warm_specs = warm_up_specs(files)
+    warm_specs, slice_specs = measured_specs(files)
     from django.db import connections
 
     connections.close_all()  # gunicorn's workers get their own; this process only signs from here on
@@ -594,23 +639,38 @@ def main() -> int:
         warm.write_text("".join(line for name in ("floor", "course_list", "course_detail", "cart_list", "poll_paid")
                                 for line in files[name][0].read_text().splitlines(keepends=True)[:50]))
         run_wrk(wrk, port, "warm", (warm, False, "200", ""), 2)
+        server.drain()
+        slice_seconds = max(1.0, args.duration / ROUNDS)
+        floor_slices = []
+
+        def measure(label, spec, seconds):
+            row = run_wrk(wrk, port, label, spec, seconds)
+            server.drain()
+            return row
+
         for name in wanted:
+            if name == "floor":
+                continue
             print(f"bench: {name} …", flush=True)
             if name == "journey":
                 results[name] = run_journey(port, pools, args.duration)
-            else:
-                # Steady state, not the first second: each path's own first-use costs (its code paths' lazy
-                # set-up, the gateway client's keys, a 32-deep queue formed while both workers pay them) are
-                # run off unmeasured, as the catalogue's were above.
-                run_wrk(wrk, port, f"{name} warm-up", warm_specs[name], WARM_SECONDS)
-                results[name] = run_wrk(wrk, port, name, files[name], args.duration)
-        # the floor again at the end: the reference is the mean of both, so drift during the run is shared
-        again = run_wrk(wrk, port, "floor", files["floor"], args.duration)
-        first = results["floor"]
-        results["floor"] = {**first, "rps": round((first["rps"] + again["rps"]) / 2, 1),
-                            "p50_ms": max(first["p50_ms"], again["p50_ms"]),
-                            "p99_ms": max(first["p99_ms"], again["p99_ms"]),
-                            "runs_rps": [first["rps"], again["rps"]], "problems": first["problems"] + again["problems"]}
+                server.drain()
+                continue
+            # Steady state, not the first second: each path's own first-use costs (its code paths' lazy set-up,
+            # the gateway client's keys, a 32-deep queue formed while both workers pay them) are run off
+            # unmeasured, as the catalogue's were above.
+            measure(f"{name} warm-up", warm_specs[name], WARM_SECONDS)
+            beside = [measure("floor", files["floor"], slice_seconds)]
+            path_slices = []
+            for spec in slice_specs[name]:
+                path_slices.append(measure(name, spec, slice_seconds))
+                beside.append(measure("floor", files["floor"], slice_seconds))
+            results[name] = merge_slices(name, path_slices)
+            results[name]["floor_rps"] = merge_slices("floor", beside)["rps"]
+            floor_slices += beside
+        if not floor_slices:  # --only floor
+            floor_slices = [measure("floor", files["floor"], args.duration)]
+        results = {"floor": {**merge_slices("floor", floor_slices), "floor_rps": None}, **results}
     finally:
         server.stop()
 
@@ -630,7 +690,7 @@ def main() -> int:
     if "journey" in results:
         print("\njourney steps (ms): " + ", ".join(f"{k} p50 {v['p50_ms']:.1f} / p99 {v['p99_ms']:.1f}"
                                                for k, v in results["journey"]["steps"].items()))
-    print(f"\nfloor runs: {results['floor']['runs_rps']} req/s; total {report['total_seconds']:.0f} s; "
+    print(f"\nfloor slices: {results['floor']['slices_rps']} req/s; total {report['total_seconds']:.0f} s; "
           f"results in {RESULTS}/latest.json, latest.png")
     if missed:
         print("\nMISSED:\n  " + "\n  ".join(missed))

@@ -79,12 +79,16 @@ function done(summary, latency, requests)
     local s = t:get("sample")
     if s and s ~= "" then table.insert(samples, s) end
   end
+  -- the latency at every 0.1 %: run.py merges the slices of one path into one distribution with them
+  local quantiles = {}
+  for q = 1, 1000 do quantiles[q] = tostring(latency:percentile(q / 10)) end
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "good": %d, "bad": %d, "wraps": %d, "lines": %d, ' ..
     '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "status_errors": %d, "timeouts": %d, ' ..
-    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, "sample": %s}\n',
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, "quantiles_us": [%s], ' ..
+    '"sample": %s}\n',
     summary.requests, summary.duration, good_total, bad_total, wraps_total, lines,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
     summary.errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean, json_str(samples[1] or "")))
+    latency.max, latency.mean, table.concat(quantiles, ","), json_str(samples[1] or "")))
 end
