@@ -2,6 +2,7 @@
 import pytest
 from api_asserts import assert_error
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from luffycityapi.apps.users.models import UserCourse
 from luffycityapi.apps.users.services import user_courses_grant, user_courses_revoke
@@ -36,6 +37,20 @@ def test_granting_twice_keeps_one_row(user, make_course):
     assert user_courses_grant(user_id=user.id, course_ids=[course.id], order_number="LY2") == 0
 
     assert list(UserCourse.objects.filter(user=user).values_list("order_number", flat=True)) == ["LY1"]
+
+
+def test_a_grant_counts_only_the_courses_it_added(user, make_course):
+    owned, new, other = make_course(), make_course(), make_course()
+    user_courses_grant(user_id=user.id, course_ids=[owned.id], order_number="LY1")
+
+    assert user_courses_grant(user_id=user.id, course_ids=[new.id, owned.id, new.id], order_number="LY2") == 1
+    assert user_courses_grant(user_id=user.id, course_ids=[], order_number="LY3") == 0
+
+    rows = dict(UserCourse.objects.filter(user=user).values_list("course_id", "order_number"))
+    assert rows == {owned.id: "LY1", new.id: "LY2"}  # the owned course keeps the order that bought it
+    assert other.id not in rows
+    granted = UserCourse.objects.get(user=user, course=new)
+    assert abs((timezone.now() - granted.created_time).total_seconds()) < 60  # stored as an aware UTC time
 
 
 def test_the_database_refuses_a_second_row_for_one_user_and_course(user, make_course):

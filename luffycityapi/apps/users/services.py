@@ -1,10 +1,11 @@
 """Writes on users: registration and the credit ledger. Lock order across the shop: order → user → coupon log."""
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from luffycityapi.core.errors import ShopError
 
-from . import selectors
 from .models import Credit, User, UserCourse
 
 
@@ -34,13 +35,24 @@ def credit_change(*, user_id: int, number: int, operation: int, remark: str = ""
 
 
 def user_courses_grant(*, user_id: int, course_ids, order_number: str) -> int:
-    """Give a user the courses (idempotent: a course already owned stays as it is); returns how many were new."""
-    owned = selectors.owned_course_ids(user_id, course_ids)
-    new_rows = [UserCourse(user_id=user_id, course_id=cid, order_number=order_number)
-                for cid in course_ids if cid not in owned]
-    # ignore_conflicts: a concurrent grant of the same course by another order must not fail this one.
-    UserCourse.objects.bulk_create(new_rows, ignore_conflicts=True)
-    return len(new_rows)
+    """Give a user the courses (idempotent: a course already owned stays as it is); returns how many were new.
+
+    One plain INSERT that skips what the unique (user, course) index already holds, its row count the answer: no
+    read first (every payment grants), and a concurrent grant of the same course by another order cannot fail
+    this one. The ORM's bulk_create(ignore_conflicts=True) cannot tell how many rows it inserted."""
+    course_ids = sorted({int(course_id) for course_id in course_ids})
+    if not course_ids:
+        return 0
+    meta, ops = UserCourse._meta, connection.ops
+    columns = ", ".join(ops.quote_name(meta.get_field(name).column)
+                        for name in ("user", "course", "order_number", "created_time"))
+    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(course_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(meta.db_table)} "
+                       f"({columns}) VALUES {rows}",
+                       [value for course_id in course_ids for value in (user_id, course_id, order_number, now)])
+        return cursor.rowcount
 
 
 def user_courses_revoke(*, user_id: int, course_ids, order_number: str) -> int:
