@@ -65,9 +65,9 @@ class _OverdueOrderHolds(Exception):
     """Raised inside the checkout transaction: an unpaid order past its deadline still holds a course. It is
     expired outside the transaction (expiry may ask the gateway) and the checkout tried again."""
 
-    def __init__(self, order: Order):
-        super().__init__(order.order_number)
-        self.order = order
+    def __init__(self, hold: selectors.UnpaidHold):
+        super().__init__(hold.order_number)
+        self.hold = hold
 
 
 def _refuse_unbuyable(user_id: int, course_ids, *, expire_overdue: bool = False) -> None:
@@ -77,9 +77,8 @@ def _refuse_unbuyable(user_id: int, course_ids, *, expire_overdue: bool = False)
     owned = user_selectors.owned_course_ids(user_id, course_ids)
     if owned:
         raise ShopError("所选课程中有已购买的课程", code="course_already_purchased", course_ids=sorted(owned))
-    now = timezone.now()
-    for unpaid in selectors.unpaid_orders_with_courses(user_id=user_id, course_ids=course_ids):
-        if unpaid.expire_time <= now:
+    for unpaid in selectors.unpaid_orders_holding(user_id=user_id, course_ids=course_ids):
+        if unpaid.overdue:
             if not expire_overdue:
                 raise _OverdueOrderHolds(unpaid)
             if _expire_quietly(unpaid.id):
@@ -111,8 +110,8 @@ def order_create(*, user_id: int, choice: CheckoutChoice) -> Order:
                 raise
         except _OverdueOrderHolds as holder:
             # An overdue order the sweeper has not reached yet must not block buying its courses again.
-            if attempt == 2 or not _expire_quietly(holder.order.id):
-                raise _unpaid_exists(holder.order.order_number) from None
+            if attempt == 2 or not _expire_quietly(holder.hold.id):
+                raise _unpaid_exists(holder.hold.order_number) from None
     transaction.on_commit(lambda: cart_services.cart_remove_ordered(user_id=user_id, course_ids=course_ids))
     transaction.on_commit(lambda: schedule_expiry(order))
     return order
