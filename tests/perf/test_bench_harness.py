@@ -52,14 +52,29 @@ def test_slices_of_a_distinct_path_never_share_a_request(tmp_path, monkeypatch, 
     monkeypatch.setattr(bench, "WARM_LINES", 10)
     path = tmp_path / "order_create.tsv"
     path.write_text("".join(f"POST\t/api/orders/\t\ttoken-{i}\t{{}}\n" for i in range(100)))
-    warm, slices = bench.measured_specs({"order_create": (path, distinct, "201", "")})
+    warm, slices, calm = bench.measured_specs({"order_create": (path, distinct, "201", "")})
     warm_lines = warm["order_create"][0].read_text().splitlines()
     slice_lines = [spec[0].read_text().splitlines() for spec in slices["order_create"]]
+    calm_lines = calm["order_create"][0].read_text().splitlines()
     assert len(slice_lines) == bench.ROUNDS
     if not distinct:
         assert all(lines == slice_lines[0] for lines in slice_lines) and len(slice_lines[0]) == 100
+        assert calm_lines == slice_lines[0]
         return
     assert len(warm_lines) == 10
-    every = warm_lines + [line for lines in slice_lines for line in lines]
+    every = warm_lines + [line for lines in slice_lines for line in lines] + calm_lines
     assert len(every) == len(set(every)), "a request was sent twice"
-    assert min(len(lines) for lines in slice_lines) == 30
+    assert min(len(lines) for lines in [*slice_lines, calm_lines]) == 90 // (bench.ROUNDS + 1)
+
+
+def test_a_wrong_answer_at_low_concurrency_fails_the_path():
+    row = {**bench.merge_slices("poll_paid", [_slice(800, 2.0, [30] * 1600)]), "floor_rps": 800.0,
+           "calm": {"connections": bench.CALM_CONNECTIONS, "rps": 300.0, "p50_ms": 5.0, "p99_ms": 9.0,
+                    "problems": []}}
+    floor = {**bench.merge_slices("floor", [_slice(800, 2.0, [30] * 1600)]), "floor_rps": None}
+    assert bench.evaluate({"floor": floor, "poll_paid": row}) == []
+    row["calm"]["problems"] = ["2 unexpected answers, e.g. '500'"]
+    assert bench.evaluate({"floor": floor, "poll_paid": row}) == [
+        f"poll_paid: at {bench.CALM_CONNECTIONS} connections: 2 unexpected answers, e.g. '500'"]
+    row["calm"]["problems"], row["calm"]["p99_ms"] = [], 250.0
+    assert bench.evaluate({"floor": floor, "poll_paid": row}) == [], "the calm run's latency is reported, not judged"
