@@ -43,6 +43,7 @@ test: install install-frontend
 	 else echo "e2e: browser tests run on the embedded stack (the pass without DATABASE_URL)"; fi
 
 test-python:
+	@scripts/ensure-chromium.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-frontend:

@@ -6,13 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "e2e: installing Debian's chromium and fonts-wqy-microhei"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null \
-      || echo "e2e: apt-get could not install chromium"
-  fi
-fi
+scripts/ensure-chromium.sh
 if [ ! -x "$CHROMIUM" ]; then
   msg="e2e: NOT RUN — $CHROMIUM is missing and could not be installed (needs root and apt: apt-get install chromium fonts-wqy-microhei)"
   echo "$msg"

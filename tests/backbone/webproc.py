@@ -67,9 +67,9 @@ class WebProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"the web process exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                requests.get(f"{self.base}/api/health/", timeout=2)
+                requests.get(f"{self.base}/api/health/", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a worker may take seconds to load the app
                 if time.monotonic() > deadline:
                     self.stop()
                     raise AssertionError(f"the web process did not answer within {timeout}s:\n{self.log()}")
