@@ -279,8 +279,10 @@ def check_static_and_spa(client: Client) -> None:
     dist = ROOT / "frontend" / "dist" / "index.html"
     if dist.exists():
         page = client.call("GET", "/", expect=200)
-        require("<div id=\"app\"" in page.text or "<script" in page.text, "/ does not serve the built SPA")
-        say("static files (hashed, from collectstatic) and the built SPA are served")
+        require(page.content == dist.read_bytes(), "/ does not serve frontend/dist/index.html")
+        for asset in re.findall(r'(?:src|href)="(/assets/[^"]+)"', page.text):
+            client.call("GET", asset, expect=200)
+        say("static files (hashed, from collectstatic) and the built SPA (index and assets) are served")
     else:
         say("static files (hashed, from collectstatic) are served; no frontend/dist to serve (SPA not built here)")
 
