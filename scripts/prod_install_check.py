@@ -311,9 +311,9 @@ def run(work: Path, port: int) -> None:
     procs = Processes(env)
     try:
         procs.start("web", [str(BIN / "gunicorn"), "luffycityapi.wsgi", "--bind", f"127.0.0.1:{port}",
-                            "--workers", "2", "--timeout", "60"])
+                            "--workers", "2"])
         procs.start("worker", [str(BIN / "celery"), "-A", "luffycityapi", "worker", "--loglevel", "INFO",
-                               "--concurrency", "2", "-n", f"prodcheck-{os.getpid()}@%h"])
+                               "--concurrency", "2"])
         procs.start("beat", [str(BIN / "celery"), "-A", "luffycityapi", "beat", "--loglevel", "INFO"])
         client = Client(env["SITE_URL"])
 
