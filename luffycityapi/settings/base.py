@@ -102,14 +102,25 @@ def celery_broker_url(redis_url: str) -> str:
     return redis_url
 
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+def redis_cache(redis_url: str) -> dict:
+    """The one Redis configuration: django-redis's cache, whose raw client (`get_redis_connection("default")`)
+    also holds the shop's own keys (cart hashes, the order-number sequence), so both share one pool per process.
+    Short socket timeouts turn a hung Redis into a 503 rather than a hung worker; the health check re-PINGs a
+    connection idle for 30 s before using it, so one dropped by a Redis restart is not the request's error."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": redis_url,
         "KEY_PREFIX": "cache",
         "TIMEOUT": 300,
+        "OPTIONS": {
+            "SOCKET_TIMEOUT": 3,
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
+        },
     }
-}
+
+
+CACHES = {"default": redis_cache(REDIS_URL)}
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
