@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from luffycityapi.core.logconfig import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
@@ -204,18 +206,11 @@ CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
 ORDER_CLOSE_HANDLER = "luffycityapi.apps.payments.services.payment_close_order"
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 
+# One line per event at INFO, parameters and signed URLs at DEBUG; LOG_FORMAT=json for JSON lines (core/logconfig.py,
+# shared with the Celery worker and gunicorn).
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "luffycityapi": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-    },
-}
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING = logging_config(LOG_LEVEL, LOG_FORMAT)
 
 # --- Alipay (all read at call time by payments.providers.alipay; see api-contract.md) ---
 KEYS_DIR = Path(env("KEYS_DIR", default=str(VAR_DIR / "keys")))
