@@ -114,6 +114,7 @@ def seed(n_create: int, n_notify_users: int) -> Pools:
 
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
+    from django_redis import get_redis_connection
     from rest_framework_simplejwt.tokens import AccessToken
 
     from luffycityapi.apps.cart import store as cart_store
@@ -121,7 +122,6 @@ def seed(n_create: int, n_notify_users: int) -> Pools:
                                                   CourseLesson)
     from luffycityapi.apps.orders.models import Order, OrderDetail
     from luffycityapi.apps.users.models import User, UserCourse
-    from luffycityapi.core.redis import get_redis
 
     now = timezone.now()
     categories = CourseCategory.objects.bulk_create([CourseCategory(name=f"分类 {i}", orders=i) for i in range(4)])
@@ -193,7 +193,7 @@ def seed(n_create: int, n_notify_users: int) -> Pools:
     UserCourse.objects.bulk_create(grants)
 
     # carts: base users hold four courses; create users two selected ones (distinct from any order they have)
-    redis = get_redis()
+    redis = get_redis_connection("default")
     pipe = redis.pipeline(transaction=False)
     for user in pools.base:
         pipe.hset(f"cart_{user.id}", mapping={str(c.id): "1" for c in courses[3:7]})
@@ -621,12 +621,11 @@ def main() -> int:
 
     django.setup()
     from django.core.management import call_command
-
-    from luffycityapi.core.redis import get_redis
+    from django_redis import get_redis_connection
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("alipay_keys", stdout=open(os.devnull, "w"))
-    get_redis().flushdb()
+    get_redis_connection("default").flushdb()
     pools = seed(n_create=8000, n_notify_users=500)
     files = request_files(pools)
     warm_specs, slice_specs, calm_specs = measured_specs(files)

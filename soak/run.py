@@ -775,13 +775,12 @@ def main() -> int:
 
     django.setup()
     from django.core.management import call_command
-
-    from luffycityapi.core.redis import get_redis
+    from django_redis import get_redis_connection
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("alipay_keys", stdout=open(os.devnull, "w"))
     call_command("collectstatic", verbosity=0, interactive=False)
-    get_redis().flushdb()
+    get_redis_connection("default").flushdb()
     course_ids, coupon_ids = seed()
     signer = Signer()
 

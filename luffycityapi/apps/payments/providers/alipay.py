@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import socket
+import time
 import urllib.error
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -185,6 +186,24 @@ def verify(params: dict) -> bool:
 
 
 def _call(method: str, **biz) -> dict:
+    """_send, logged: one INFO line (call, order, outcome, time) for a reader; the parameters and the whole answer
+    at DEBUG only."""
+    started = time.monotonic()
+    order = biz.get("out_trade_no", "")
+    try:
+        node = _send(method, **biz)
+    except ProviderError as exc:
+        logger.warning("%s order=%s outcome=%s %d ms", method, order, exc.code, (time.monotonic() - started) * 1000)
+        logger.debug("%s biz=%s error=%s", method, biz, exc.raw)
+        raise
+    outcome = node.get("sub_code") or node.get("trade_status") or ("ok" if node.get("code") == "10000" else
+                                                                   node.get("code", "?"))
+    logger.info("%s order=%s outcome=%s %d ms", method, order, outcome, (time.monotonic() - started) * 1000)
+    logger.debug("%s biz=%s answer=%s", method, biz, node)
+    return node
+
+
+def _send(method: str, **biz) -> dict:
     """One signed server call; returns the verified `*_response` node or raises ProviderError."""
     api = client()
     try:
