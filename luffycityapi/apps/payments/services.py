@@ -2,6 +2,7 @@
 payment ends in orders.services.order_mark_paid (one locked, idempotent fulfilment). Gateway calls are never
 made inside a database transaction, and every inbound message and outbound call is recorded first."""
 import logging
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
@@ -44,6 +45,17 @@ def _finish(event: PaymentEvent, outcome: str, *, response=None, verified=None, 
     event.save(update_fields=fields)
 
 
+@contextmanager
+def _finishing(event: PaymentEvent):
+    """Whatever escapes the block still gives the event an outcome (re-raised): none stays "pending" forever."""
+    try:
+        yield
+    except Exception as exc:
+        if event.outcome == "pending":
+            _safe_finish(event, f"error: {getattr(exc, 'code', '') or type(exc).__name__}")
+        raise
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k)[:200]: _jsonable(v) for k, v in list(value.items())[:200]}
@@ -57,11 +69,12 @@ def _jsonable(value):
 def _ask(kind, order_number: str, call, **params):
     """Make one outbound gateway call, recorded before and after."""
     event = _record(kind, Direction.OUTBOUND, order_number=order_number, params=params)
-    try:
-        answer = call(**params)
-    except ProviderError as exc:
-        _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
-        raise
+    with _finishing(event):
+        try:
+            answer = call(**params)
+        except ProviderError as exc:
+            _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
+            raise
     raw = getattr(answer, "raw", None)
     if raw is None:  # trade.close answers a word ("closed", "not_exist", "already_paid"): that is the outcome
         _finish(event, str(answer), response={"result": str(answer)})
@@ -151,8 +164,13 @@ def payment_link(*, user_id: int, order_number: str) -> dict:
         raise ShopError("订单已超时，请重新下单", code="order_expired")
     if order.real_price == 0:
         event = _record(Kind.FREE, Direction.OUTBOUND, order_number=order.order_number)
-        order_services.order_mark_paid(order_id=order.id, trade_no="")
-        _finish(event, "fulfilled")
+        with _finishing(event):
+            try:
+                result = order_services.order_mark_paid(order_id=order.id, trade_no="")
+            except order_services.OrderNotPayable:  # a cancel or the expiry took the lock first
+                _finish(event, "rejected: order_not_payable")
+                raise
+        _finish(event, "fulfilled" if result.newly_paid else "duplicate")
         return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": None,
                 "order_status": Order.Status.PAID}
     link = provider.page_pay_url(out_trade_no=order.order_number, total_amount=order.real_price,
