@@ -1,6 +1,7 @@
 """The payment service: link, return relay, notify, query, close and refunds. Every path that learns of a
 payment ends in orders.services.order_mark_paid (one locked, idempotent fulfilment). Gateway calls are never
 made inside a database transaction, and every inbound message and outbound call is recorded first."""
+import hashlib
 import logging
 from contextlib import contextmanager
 from decimal import Decimal
@@ -64,6 +65,24 @@ def _jsonable(value):
     if isinstance(value, (str, int, bool)) or value is None:
         return value[:4000] if isinstance(value, str) else value
     return str(value)[:4000]
+
+
+# What an unverified notify keeps: its first keys (Alipay's own first), each cut short. Anyone can post one, so
+# its record must stay small whatever the body's size: ~5 KB at most, even with every character escaped.
+_SUMMARY_KEYS, _SUMMARY_KEY_CHARS, _SUMMARY_HEAD_CHARS = 16, 32, 16
+_ALIPAY_KEYS = ("out_trade_no", "trade_no", "trade_status", "total_amount", "app_id", "seller_id", "notify_id",
+                "notify_time", "sign_type", "sign")
+
+
+def _unverified_summary(params: dict) -> dict:
+    """A bounded record of an unverified message: key count, total size, a digest of the whole, and for the first
+    keys [key, value length, value head]; enough to recognise a probe or a misconfigured sender."""
+    ordered = [k for k in _ALIPAY_KEYS if k in params] + [k for k in params if k not in _ALIPAY_KEYS]
+    content = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    return {"unverified": True, "keys": len(params), "chars": sum(len(k) + len(str(v)) for k, v in params.items()),
+            "sha256": hashlib.sha256(content.encode("utf-8", "replace")).hexdigest(),
+            "fields": [[k[:_SUMMARY_KEY_CHARS], len(str(params[k])), str(params[k])[:_SUMMARY_HEAD_CHARS]]
+                       for k in ordered[:_SUMMARY_KEYS]]}
 
 
 def _ask(kind, order_number: str, call, **params):
@@ -233,7 +252,9 @@ def payment_notify(params: dict, *, malformed: str = "") -> str:
             "trade_no": str(params.get("trade_no", "")), "params": params}
     verdict, verified, order = _notify_verdict(params, malformed)
     if verdict != "ok":
-        _record(**base, verified=verified, verdict=verdict, outcome="rejected")
+        # Unverified, it is anyone's: a bounded summary. Alipay-signed (wrong app, unknown order), it is kept whole.
+        _record(**(base if verified else {**base, "params": _unverified_summary(params)}),
+                verified=verified, verdict=verdict, outcome="rejected")
         return "fail"
     settled = _settled_outcome(params, order)
     if settled:
