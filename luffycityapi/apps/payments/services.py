@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -314,11 +315,19 @@ def payment_return(*, user_id: int, params: dict) -> Order:
 
 
 def payment_query(*, user_id: int, order_number: str) -> Order:
-    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid)."""
+    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid), at most once per order every
+    PAYMENT_QUERY_GATEWAY_SECONDS across all workers; the polls in between answer from the database."""
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
-    if order.order_status == Order.Status.UNPAID:
+    if order.order_status == Order.Status.UNPAID and _gateway_turn(order.order_number):
         order = _settle_with_gateway(order)
     return order
+
+
+def _gateway_turn(order_number: str) -> bool:
+    """True for the one poll that may ask the gateway now: an atomic add (Redis SET NX EX) that only the first
+    caller in the window wins. A notify fulfils in the database, so the polls between still see a payment."""
+    seconds = settings.PAYMENT_QUERY_GATEWAY_SECONDS
+    return seconds <= 0 or cache.add(f"payments:query-gate:{order_number}", 1, timeout=seconds)
 
 
 def payment_close_order(order_id: int, new_status: int) -> Order:
