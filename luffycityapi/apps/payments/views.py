@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from luffycityapi.core.money import money_str
+from luffycityapi.core.throttling import ScopedThrottle
 
 from . import services
 
@@ -64,6 +65,9 @@ class AlipayResultView(APIView):
 
 
 class AlipayQueryView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "payment_query"
+
     @extend_schema(responses=StatusSerializer)
     def get(self, request, order_number):
         return Response(_status(services.payment_query(user_id=request.user.id, order_number=order_number)))
