@@ -113,9 +113,10 @@ class Shop:
         return self.call("POST", "/api/orders/", 201,
                          json={"pay_type": 0, "user_coupon_id": coupon_id, "credit": credit}).json()
 
-    def open_cashier(self, order_number) -> str:
-        """Follow the pay link like a browser: the gateway answers a 302 to its cashier page."""
-        link = self.call("GET", f"/api/payments/alipay/{order_number}/", 200).json()["link"]
+    def open_cashier(self, order_number, device=None) -> str:
+        """Follow the pay link (for `device`, if given) like a browser: the gateway answers a 302 to its cashier."""
+        query = f"?device={device}" if device else ""
+        link = self.call("GET", f"/api/payments/alipay/{order_number}/{query}", 200).json()["link"]
         assert link.startswith(self.base + "/sandbox/alipay/gateway.do?")
         gateway = self.browser.get(link, allow_redirects=False, timeout=TIMEOUT)
         assert gateway.status_code == 302, gateway.text[:500]

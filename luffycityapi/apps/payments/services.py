@@ -173,8 +173,15 @@ def _queue_refund(refund_id: int) -> None:
 
 # --- the endpoints' services ---------------------------------------------------------------------------------
 
-def payment_link(*, user_id: int, order_number: str) -> dict:
-    """The Alipay cashier link for the user's unpaid, unexpired order; a 0.00 order is fulfilled at once."""
+# Which cashier the SPA asks for: "desktop" (the default) or "mobile" (a phone's browser).
+DEVICES = ("desktop", "mobile")
+
+
+def payment_link(*, user_id: int, order_number: str, device: str = "desktop") -> dict:
+    """The cashier link for the user's unpaid, unexpired order, for the device the SPA names; a 0.00 order is
+    fulfilled at once."""
+    if device not in DEVICES:
+        raise ShopError("支付设备参数有误，应为 desktop 或 mobile", code="device_invalid")
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
     if order.order_status == Order.Status.PAID:
         raise ShopError("订单已支付，请勿重复支付", code="order_already_paid")
@@ -193,10 +200,10 @@ def payment_link(*, user_id: int, order_number: str) -> dict:
         _finish(event, "fulfilled" if result.newly_paid else "duplicate")
         return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": None,
                 "order_status": Order.Status.PAID}
-    link = provider.page_pay_url(out_trade_no=order.order_number, total_amount=order.real_price,
-                                 subject=order.name, time_expire=order.expire_time)
+    link = provider.pay_url(device=device, out_trade_no=order.order_number, total_amount=order.real_price,
+                            subject=order.name, time_expire=order.expire_time)
     _record(Kind.LINK, Direction.OUTBOUND, order_number=order.order_number, outcome="ok",
-            params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time)})
+            params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time), "device": device})
     return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": link,
             "order_status": order.order_status}
 

@@ -37,9 +37,14 @@ def _status(order) -> dict:
 
 
 class AlipayLinkView(APIView):
-    @extend_schema(responses=LinkSerializer)
+    @extend_schema(parameters=[OpenApiParameter(
+        "device", OpenApiTypes.STR, enum=services.DEVICES,
+        description="the cashier for this device: desktop (default, page pay) or mobile (wap pay)")],
+        responses=LinkSerializer)
     def get(self, request, order_number):
-        return Response(services.payment_link(user_id=request.user.id, order_number=order_number))
+        devices = request.query_params.getlist("device") or ["desktop"]
+        device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
+        return Response(services.payment_link(user_id=request.user.id, order_number=order_number, device=device))
 
 
 class AlipayResultView(APIView):
