@@ -13,6 +13,8 @@ GATEWAY_KINDS = {"link", "query", "result", "cancel"}
 
 
 class Stats:
+    """Everything the soak counts, from many threads at once (under `lock`)."""
+
     def __init__(self):
         self.lock = threading.Lock()
         self.requests = Counter()       # by kind
@@ -31,6 +33,14 @@ class Stats:
     def count(self, field, n=1):
         with self.lock:
             setattr(self, field, getattr(self, field) + n)
+
+    def answered(self, kind, response, **counters):
+        """One answer of `kind`, by status; `counters` are more Counters to add the same answer to."""
+        with self.lock:
+            self.requests[kind] += 1
+            self.statuses[f"{kind} {response.status_code}"] += 1
+            for field, key in counters.items():
+                getattr(self, field)[key] += 1
 
     def violation(self, text):
         with self.lock:
@@ -76,9 +86,7 @@ def call(kind, method, path, *, token=None, retries=4, session=None, **kwargs) -
             stats.count("retries")
             time.sleep(0.5 + attempt)
             continue
-        with stats.lock:
-            stats.requests[kind] += 1
-            stats.statuses[f"{kind} {response.status_code}"] += 1
+        stats.answered(kind, response)
         if response.status_code >= 500:
             if response.status_code in (502, 503) and kind in GATEWAY_KINDS:
                 stats.count("gateway_errors")

@@ -83,11 +83,8 @@ class Storm:
                 stats.count("retries")
                 time.sleep(0.5 + attempt)
                 continue
-            with stats.lock:
-                stats.requests["notify"] += 1
-                stats.statuses[f"notify {r.status_code}"] += 1
-                stats.notify_deliveries += 1
-                stats.notify_answers[r.text if r.status_code == 200 else f"HTTP {r.status_code}"] += 1
+            stats.answered("notify", r, notify_answers=r.text if r.status_code == 200 else f"HTTP {r.status_code}")
+            stats.count("notify_deliveries")
             if r.status_code >= 500:
                 stats.violation(f"notify {number}: HTTP {r.status_code}")
             if r.status_code == 200 and r.text == "success":
