@@ -2,7 +2,7 @@
 {"errmsg": ..., "code": ...}. No traceback ever reaches a response."""
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404
@@ -101,6 +101,8 @@ def exception_handler(exc, context):
     set_rollback()  # like DRF's own handler: an error response never commits an ATOMIC_REQUESTS transaction
     if isinstance(exc, ShopError):
         return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):  # past DATA_UPLOAD_MAX_MEMORY_SIZE, raised when DRF reads the body
+        return Response(http_error_body(413), status=413)
     if isinstance(exc, Http404):
         return Response(error_body("资源不存在", "not_found"), status=404)
     if isinstance(exc, PermissionDenied):
