@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "rest_framework_simplejwt.token_blacklist",
     "luffycityapi.core",
     "luffycityapi.apps.users",
     "luffycityapi.apps.courses",
@@ -122,6 +123,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": 60.0},
     "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": 60.0},
+    # Every login writes an OutstandingToken row and every refresh or logout a BlacklistedToken row: drop the
+    # ones past their expiry (they can no longer be used anyway) so the tables stay the size of live sessions.
+    "flush-expired-tokens": {"task": "users.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -171,6 +175,10 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # Each refresh hands out a new refresh token and blacklists the one used, so a stolen refresh token works
+    # once at most and POST /api/users/logout/ can revoke a session (token_blacklist's tables).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "luffycity API",

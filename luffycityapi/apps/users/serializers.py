@@ -45,6 +45,10 @@ class LoginSerializer(TokenObtainPairSerializer):
             raise ShopError("用户名或密码错误", code="invalid_credentials", status=401) from exc
 
 
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
 class RegisterResponseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     mobile = serializers.CharField()

@@ -3,6 +3,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from luffycityapi.core.errors import ShopError
 
@@ -59,4 +62,18 @@ def user_courses_revoke(*, user_id: int, course_ids, order_number: str) -> int:
     """Take back the courses a given order granted (refunds)."""
     deleted, _ = UserCourse.objects.filter(
         user_id=user_id, course_id__in=course_ids, order_number=order_number).delete()
+    return deleted
+
+
+def refresh_token_revoke(token: str) -> None:
+    """Blacklist one refresh token (logout); an invalid, expired or already revoked token is refused (401)."""
+    try:
+        RefreshToken(token).blacklist()
+    except TokenError as exc:
+        raise InvalidToken(exc.args[0]) from exc
+
+
+def tokens_flush_expired() -> int:
+    """Delete the refresh tokens past their expiry (their blacklist rows cascade); returns how many."""
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
