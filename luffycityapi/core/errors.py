@@ -1,6 +1,7 @@
 """Domain errors with stable codes, and the one DRF exception handler that renders every error as
 {"errmsg": ..., "code": ...}. No traceback ever reaches a response."""
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -119,7 +120,9 @@ def exception_handler(exc, context):
         return Response(error_body("请先登录" if code == "not_authenticated" else "登录已失效，请重新登录", code),
                         status=401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     if isinstance(exc, drf.Throttled):
-        return Response(error_body(f"请求过于频繁，请 {exc.wait or 60:.0f} 秒后再试", "throttled"), status=429)
+        wait = math.ceil(exc.wait or 60)
+        return Response(error_body(f"请求过于频繁，请 {wait} 秒后再试", "throttled"), status=429,
+                        headers={"Retry-After": str(wait)})
     if isinstance(exc, drf.APIException):
         return Response(error_body(_first_message(exc.detail), exc.default_code), status=exc.status_code)
     if isinstance(exc, RedisError):
