@@ -21,6 +21,7 @@ class ShopError(Exception):
     status_code = 400
     default_code = "bad_request"
     default_message = "请求有误"
+    headers: dict | None = None  # e.g. Retry-After on a 429
 
     def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None, **extra):
         self.message = message or self.default_message
@@ -101,7 +102,7 @@ def exception_handler(exc, context):
     """Render every exception raised under DRF as {errmsg, code}; unknown ones are logged and become a 500."""
     set_rollback()  # like DRF's own handler: an error response never commits an ATOMIC_REQUESTS transaction
     if isinstance(exc, ShopError):
-        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, RequestDataTooBig):  # past DATA_UPLOAD_MAX_MEMORY_SIZE, raised when DRF reads the body
         return Response(http_error_body(413), status=413)
     if isinstance(exc, Http404):

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc as the shop's own static files: /api/docs/ works offline
     "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "luffycityapi.core",
     "luffycityapi.apps.users",
     "luffycityapi.apps.courses",
@@ -49,12 +50,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a login it refused for lockout into the lockout page (the admin's login).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "luffycityapi.urls"
 WSGI_APPLICATION = "luffycityapi.wsgi.application"
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["luffycityapi.apps.users.backends.UsernameOrMobileBackend"]
+# django-axes first: it refuses a locked-out login before any password is checked (it needs authenticate()'s
+# `request`, which the admin's form and simplejwt's login both pass).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "luffycityapi.apps.users.backends.UsernameOrMobileBackend"]
 
 TEMPLATES = [
     {
@@ -192,6 +198,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- login lockout (django-axes; README "Logins and tokens") ---
+# After AXES_FAILURE_LIMIT failures an account is locked wherever it logs in (admin and API: the same users, staff
+# included), and at the admin an address too; AXES_COOLOFF_MINUTES later the lock lifts. The API login's
+# per-address limit is its throttle: students behind one NAT must not lock each other out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = "luffycityapi.apps.users.lockout.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "luffycityapi.apps.users.lockout.client_ip"  # the throttles' address (NUM_PROXIES)
+AXES_LOCKOUT_CALLABLE = "luffycityapi.apps.users.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a staff member who mistyped and then got in starts again from zero
+# A refused attempt during a lockout neither counts nor extends it: the lock lifts when it said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the admin (axes' "access failures")
+AXES_VERBOSE = False
+# Login records (successes, failures) older than this go, daily (users.prune_login_records), as do attempts whose
+# cool-off has passed.
+LOGIN_RECORDS_KEEP_DAYS = env.int("LOGIN_RECORDS_KEEP_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["prune-login-records"] = {"task": "users.prune_login_records", "schedule": 24 * 3600.0}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},

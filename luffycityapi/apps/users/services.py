@@ -77,3 +77,15 @@ def tokens_flush_expired() -> int:
     """Delete the refresh tokens past their expiry (their blacklist rows cascade); returns how many."""
     deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+def login_records_prune(*, keep_days: int) -> int:
+    """Delete django-axes' login records older than keep_days and attempts whose cool-off has passed (a lockout
+    no longer counts them); returns how many rows went. Failures for made-up usernames would otherwise pile up."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    deleted = AxesProxyHandler.reset_logs(age_days=keep_days) + AxesProxyHandler.reset_failure_logs(age_days=keep_days)
+    stale, _ = AccessAttempt.objects.filter(attempt_time__lt=timezone.now() - get_cool_off()).delete()
+    return deleted + stale
