@@ -3,28 +3,43 @@ fired at once against a real server with a limit of 20/min let exactly 20 throug
 SimpleRateThrottle reads the history, decides and writes it back: concurrent requests all read the same history,
 and 24 of 60 got past the limit.
 
-The server is the gunicorn `make run` starts (2 workers × 4 threads: concurrent in threads and across processes,
-and a listen backlog that takes 60 connections at once; Django's live server resets some of them)."""
+The server is Django's threaded live server, a thread per connection (60 requests really in flight at once), with
+a listen backlog that takes 60 connections at once: Django's own (10) reset some of them on a loaded machine."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from api_asserts import assert_error
-from backbone.webproc import WebProcess
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 LOGIN = "/api/users/login/"
 ATTEMPTS = 60
 
 
+class WideBacklogServer(ThreadedWSGIServer):
+    request_queue_size = 128
+
+
+class WideBacklogLiveServer(LiveServerThread):
+    server_class = WideBacklogServer
+
+
 @pytest.fixture
-def shop(tmp_path, transactional_db):
-    # settings.test pins the rates high for every other test; the dev settings take THROTTLE_LOGIN as prod does.
-    web = WebProcess(tmp_path / "web.log", settings_module="luffycityapi.settings.dev", workers=2,
-                     env={"THROTTLE_LOGIN": "20/min", "DEBUG": "false"}).start()
-    yield web
-    web.stop()
+def shop(transactional_db, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"login": "20/min", "register": "10/min"}}
+    server = WideBacklogLiveServer("127.0.0.1", _StaticFilesHandler)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait(timeout=30)
+    if server.error:
+        raise server.error
+    server.base = f"http://127.0.0.1:{server.port}"
+    yield server
+    server.terminate()
 
 
 @pytest.mark.timeout(180)
