@@ -1,4 +1,5 @@
-"""The API's rate limits, counted atomically in Redis (through Django's cache, whichever Redis backend it is)."""
+"""The shop's DRF throttle, shared by every app that rate-limits a view by scope, counted atomically in Redis
+(through Django's cache, whichever Redis backend it is)."""
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -44,3 +45,7 @@ class AtomicScopedRateThrottle(ScopedRateThrottle):
         """Seconds until the current window ends (DRF's Throttled turns it into Retry-After)."""
         since = self.cache.get(f"{self.key}:since", self.now)
         return max(1.0, since + self.duration - self.now)
+
+
+# The name every app imports (users' login/register, payments' query polling): all of them count atomically.
+ScopedThrottle = AtomicScopedRateThrottle

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from luffycityapi.core.throttling import AtomicScopedRateThrottle as ScopedThrottle
+from luffycityapi.core.throttling import ScopedThrottle
 
 from . import selectors, serializers, services
 
