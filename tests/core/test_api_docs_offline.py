@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,10 @@ print(json.dumps({"status": page.status_code, "assets": {
 def test_production_serves_the_docs_assets_after_collectstatic(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALIPAY_", "SECURE_", "WHITENOISE_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "luffycityapi.settings.prod", "VAR_DIR": str(tmp_path),
-                "SECRET_KEY": "x7-" + "docs-offline-check-" * 3, "ALLOWED_HOSTS": "testserver"})
+                "SECRET_KEY": "x7-" + "docs-offline-check-" * 3, "ALLOWED_HOSTS": "testserver",
+                # the suite's own Redis: with none named, each subprocess would start an embedded server in tmp_path
+                # and leave it running
+                "REDIS_URL": settings.REDIS_URL})
     collect = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
                              env=env, capture_output=True, text=True, timeout=300)
     assert collect.returncode == 0, collect.stderr
