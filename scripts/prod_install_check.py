@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import recreate_database  # noqa: E402 - needs ROOT on sys.path; drops only a *_prodcheck name
+from harness.stack import recreate_database  # noqa: E402 - needs ROOT on sys.path; drops only a *_prodcheck name
 BIN = Path(sys.executable).parent  # the fresh virtualenv's bin/
 LOGS = ROOT / "var" / "prodcheck"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
