@@ -326,10 +326,10 @@ class AlipayProvider:
     notify_answer = staticmethod(notify_answer)
 
     def query(self, order_number: str) -> Trade:
-        return query(order_number)
+        return query(out_trade_no=order_number)
 
     def close(self, order_number: str) -> CloseResult:
-        return close(order_number)
+        return close(out_trade_no=order_number)
 
     def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "") -> RefundResult:
         return refund(out_trade_no=order_number, amount=amount, out_request_no=request_no, reason=reason)
