@@ -2,10 +2,10 @@
 has (the cashier link, the return relay, the status poll, the notify). The notify takes no session or token
 (CSRF-exempt, authenticated by the provider's signature) and answers what the provider expects, not JSON."""
 from django.http import HttpResponse
+from django.urls import path
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view,
                                    inline_serializer)
-from django.urls import path
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
