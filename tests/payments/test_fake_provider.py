@@ -47,6 +47,7 @@ class FakeProvider:
     name = "fake"
     title = "假支付"
     pay_type = FAKE_PAY_TYPE
+    key_fields = ("body", "signature")
 
     def __init__(self):
         self.trades: dict[str, FakeTrade] = {}

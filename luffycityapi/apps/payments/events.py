@@ -1,6 +1,8 @@
 """The payment event log: every inbound message and every outbound gateway call is a PaymentEvent, written before
 it is acted on and finished with its outcome."""
+import hashlib
 import logging
+from contextlib import contextmanager
 
 from django.db import DatabaseError
 
@@ -41,6 +43,34 @@ def safe_finish(event, outcome, **kwargs) -> None:
         logger.warning("could not record the outcome of payment event %s", event.pk)
 
 
+@contextmanager
+def finishing(event: PaymentEvent):
+    """Whatever escapes the block still gives the event an outcome (re-raised): none stays "pending" forever."""
+    try:
+        yield
+    except Exception as exc:
+        if event.outcome == "pending":
+            safe_finish(event, f"error: {getattr(exc, 'code', '') or type(exc).__name__}")
+        raise
+
+
+# What an unverified message keeps: its first keys (the provider's identifying ones first), each cut short. Anyone
+# can post one, so its record must stay small whatever the body's size: ~5 KB at most, even with every character
+# escaped.
+_SUMMARY_KEYS, _SUMMARY_KEY_CHARS, _SUMMARY_HEAD_CHARS = 16, 32, 16
+
+
+def unverified_summary(params: dict, first_keys=()) -> dict:
+    """A bounded record of an unverified message: key count, total size, a digest of the whole, and for the first
+    keys [key, value length, value head]; enough to recognise a probe or a misconfigured sender."""
+    ordered = [k for k in first_keys if k in params] + [k for k in params if k not in first_keys]
+    content = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    return {"unverified": True, "keys": len(params), "chars": sum(len(k) + len(str(v)) for k, v in params.items()),
+            "sha256": hashlib.sha256(content.encode("utf-8", "replace")).hexdigest(),
+            "fields": [[k[:_SUMMARY_KEY_CHARS], len(str(params[k])), str(params[k])[:_SUMMARY_HEAD_CHARS]]
+                       for k in ordered[:_SUMMARY_KEYS]]}
+
+
 def jsonable(value):
     """A bounded, JSON-safe copy of what a gateway sent or answered (nothing it sends can bloat a row)."""
     if isinstance(value, dict):
@@ -56,11 +86,12 @@ def ask(kind, provider: PaymentProvider, order_number: str, call, **params):
     """Make one outbound gateway call, recorded before and after; raises ProviderError."""
     event = record(kind, Direction.OUTBOUND, provider=provider, order_number=order_number,
                    params={"order_number": order_number, **params})
-    try:
-        answer = call(order_number=order_number, **params)
-    except ProviderError as exc:
-        finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": jsonable(exc.raw)})
-        raise
+    with finishing(event):
+        try:
+            answer = call(order_number=order_number, **params)
+        except ProviderError as exc:
+            finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": jsonable(exc.raw)})
+            raise
     raw = getattr(answer, "raw", None)
     if raw is None:  # a close answers a word ("closed", "not_exist", "already_paid"): that is the outcome
         finish(event, str(answer.value), response={"result": str(answer.value)})

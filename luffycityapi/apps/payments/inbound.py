@@ -63,7 +63,10 @@ def payment_notify(provider: PaymentProvider, params: dict, *, malformed: str = 
     message = provider.parse_notify(params, malformed=malformed)
     verdict, verified, order = _notify_verdict(message)
     if verdict != "ok":
-        events.record(**base, verified=verified, verdict=verdict, outcome="rejected")
+        # Unverified, it is anyone's: a bounded summary. Signed by the provider (wrong app, unknown order), it is
+        # kept whole.
+        params_kept = params if verified else events.unverified_summary(params, provider.key_fields)
+        events.record(**{**base, "params": params_kept}, verified=verified, verdict=verdict, outcome="rejected")
         return False
     settled = _settled_outcome(message, order)
     if settled:

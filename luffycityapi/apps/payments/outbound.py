@@ -1,6 +1,8 @@
 """The calls we make to a provider for an order: the cashier link, the status query (the SPA's poll, the return's
 confirmation, reconciliation) and the close at cancel or expiry. Gateway calls are never made inside a database
 transaction, and each is recorded (events.ask)."""
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from luffycityapi.apps.orders import selectors as order_selectors
@@ -17,8 +19,15 @@ from .providers.registry import provider_for
 Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
 
 
+# Which cashier the SPA asks for: "desktop" (the default) or "mobile" (a phone's browser).
+DEVICES = ("desktop", "mobile")
+
+
 def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str, device: str = "desktop") -> dict:
-    """The provider's cashier link for the user's unpaid, unexpired order; a 0.00 order is fulfilled at once."""
+    """The provider's cashier link for the user's unpaid, unexpired order, for the device the SPA names; a 0.00
+    order is fulfilled at once."""
+    if device not in DEVICES:
+        raise ShopError("支付设备参数有误，应为 desktop 或 mobile", code="device_invalid")
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
     if order.order_status == Order.Status.PAID:
         raise ShopError("订单已支付，请勿重复支付", code="order_already_paid")
@@ -31,8 +40,13 @@ def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str, 
     answer = {"pay_type": order.pay_type, "get_pay_type_display": provider.title}
     if order.real_price == 0:
         event = events.record(Kind.FREE, Direction.OUTBOUND, provider=provider, order_number=order.order_number)
-        order_services.order_mark_paid(order_id=order.id, trade_no="")
-        events.finish(event, "fulfilled")
+        with events.finishing(event):
+            try:
+                result = order_services.order_mark_paid(order_id=order.id, trade_no="")
+            except order_services.OrderNotPayable:  # a cancel or the expiry took the lock first
+                events.finish(event, "rejected: order_not_payable")
+                raise
+        events.finish(event, "fulfilled" if result.newly_paid else "duplicate")
         return {**answer, "link": None, "order_status": Order.Status.PAID}
     link = provider.pay_url(PayRequest(order_number=order.order_number, amount=order.real_price, subject=order.name,
                                        expire_at=order.expire_time), device=device)
@@ -57,11 +71,19 @@ def settle_with_gateway(order: Order) -> Order:
 
 
 def payment_query(*, user_id: int, order_number: str) -> Order:
-    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid)."""
+    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid), at most once per order every
+    PAYMENT_QUERY_GATEWAY_SECONDS across all workers; the polls in between answer from the database."""
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
-    if order.order_status == Order.Status.UNPAID:
+    if order.order_status == Order.Status.UNPAID and _gateway_turn(order.order_number):
         order = settle_with_gateway(order)
     return order
+
+
+def _gateway_turn(order_number: str) -> bool:
+    """True for the one poll that may ask the gateway now: an atomic add (Redis SET NX EX) that only the first
+    caller in the window wins. A notify fulfils in the database, so the polls between still see a payment."""
+    seconds = settings.PAYMENT_QUERY_GATEWAY_SECONDS
+    return seconds <= 0 or cache.add(f"payments:query-gate:{order_number}", 1, timeout=seconds)
 
 
 def payment_close_order(order_id: int, new_status: int) -> Order:

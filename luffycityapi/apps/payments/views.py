@@ -16,6 +16,7 @@ from rest_framework.viewsets import ViewSet
 
 from luffycityapi.core.errors import ShopError
 from luffycityapi.core.money import money_str
+from luffycityapi.core.throttling import ScopedThrottle
 
 from . import inbound, outbound, selectors
 from .providers.base import PaymentProvider
@@ -69,16 +70,23 @@ class PaymentAPIViewSet(ViewSet):
 
     provider_name = ""
     schema = PaymentSchema()
+    throttle_scope = None  # ScopedThrottle's scope, set per action (the poll's is per student)
 
     @property
     def provider(self) -> PaymentProvider:
         return provider_named(self.provider_name)
 
-    @extend_schema(responses=link_serializer("PaymentLink"))
+    @extend_schema(parameters=[OpenApiParameter(
+        "device", OpenApiTypes.STR, enum=outbound.DEVICES,
+        description="the cashier for this device: desktop (default, page pay) or mobile (wap pay)")],
+        responses=link_serializer("PaymentLink"))
     @action(detail=True, methods=["get"])
     def link(self, request, order_number):
         """The cashier link for the user's unpaid order (a 0.00 order is paid at once, without one)."""
-        return Response(outbound.payment_link(self.provider, user_id=request.user.id, order_number=order_number))
+        devices = request.query_params.getlist("device") or ["desktop"]
+        device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
+        return Response(outbound.payment_link(self.provider, user_id=request.user.id, order_number=order_number,
+                                              device=device))
 
     @extend_schema(responses=ResultSerializer)
     @action(detail=False, methods=["get"])
@@ -98,7 +106,7 @@ class PaymentAPIViewSet(ViewSet):
         })
 
     @extend_schema(responses=StatusSerializer)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], throttle_classes=[ScopedThrottle], throttle_scope="payment_query")
     def query(self, request, order_number):
         """The order's payment status; the provider is asked while it is unpaid."""
         return Response(_status(outbound.payment_query(user_id=request.user.id, order_number=order_number)))

@@ -115,6 +115,7 @@ class PaymentProvider(Protocol):
     name: str                     # stored on every payment record; the registry finds it by this
     pay_type: int                 # the Order.pay_type it serves (the registry's key)
     title: str                    # shown to students ("支付宝")
+    key_fields: tuple[str, ...]   # an inbound message's identifying fields, kept first in a bounded record
 
     def pay_url(self, request: PayRequest, *, device: str = "desktop") -> str:
         """The cashier URL to send the buyer to (`device` is "desktop" or "mobile")."""
