@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from luffycityapi.apps.payments.urls import order_urlpatterns as payment_order_urls
 from luffycityapi.core import views as core_views
 
 api_patterns = [
@@ -15,6 +16,7 @@ api_patterns = [
     path("cart/", include("luffycityapi.apps.cart.urls")),
     path("coupon/", include("luffycityapi.apps.coupon.urls")),
     path("orders/", include("luffycityapi.apps.orders.urls")),
+    path("orders/", include(payment_order_urls)),  # the order timeline: it reads payment records
     path("payments/", include("luffycityapi.apps.payments.urls")),
 ]
 

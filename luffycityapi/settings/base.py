@@ -243,8 +243,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- the shop ---
 ORDER_TIMEOUT_SECONDS = env.int("ORDER_TIMEOUT_SECONDS", default=900)
 CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
-# Closes an unpaid order (cancel, expiry); payments installs one that asks the gateway first.
-ORDER_CLOSE_HANDLER = "luffycityapi.apps.payments.services.payment_close_order"
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 # The poll of an unpaid order asks Alipay's trade.query at most once per order in this many seconds (all workers);
 # the other polls answer from the database, which the notify fulfils. 0 asks on every poll.

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/payments/alipay/notify"
 FORM = "application/x-www-form-urlencoded"
 BODY = 800_000
-COLUMNS = ["kind", "direction", "order_number", "trade_no", "params", "verdict", "outcome", "response"]
+COLUMNS = ["kind", "direction", "order_number", "provider_trade_no", "params", "verdict", "outcome", "response"]
 
 
 def _stored():

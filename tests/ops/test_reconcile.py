@@ -37,9 +37,9 @@ def test_a_dropped_notify_is_repaired_by_one_reconciliation_run(student, make_co
     assert order.order_status == Order.Status.PAID and order.expire_time > timezone.now()  # long before expiry
     assert UserCourse.objects.filter(user=student.user, course=course).exists()
     row = Mismatch.objects.get()
-    assert (row.kind, row.resolution, row.our_status, str(row.alipay_amount)) == (
+    assert (row.kind, row.resolution, row.our_status, str(row.provider_amount)) == (
         Mismatch.Kind.PAID_THERE_NOT_HERE, Mismatch.Resolution.REPAIRED, Order.Status.UNPAID, "88.00")
-    assert row.trade_no == order.trade_no and row.day == timezone.localdate()
+    assert row.provider_trade_no == order.trade_no and row.day == timezone.localdate()
     # A second run finds nothing more to do, and the daily pass agrees with Alipay.
     assert tasks.reconcile_unpaid() == 0 and tasks.reconcile_recent() == 0
     assert Mismatch.objects.count() == 1
@@ -54,7 +54,7 @@ def test_the_daily_pass_reports_a_payment_alipay_does_not_know(student, make_cou
     call_command("reconcile", "--recent-only", stdout=open("/dev/null", "w"))
     row = Mismatch.objects.get()
     assert row.order_number == placed["order_number"] and row.kind == Mismatch.Kind.HERE_NOT_THERE
-    assert row.resolution == Mismatch.Resolution.OPEN and row.alipay_status == "NOT_EXIST"
+    assert row.resolution == Mismatch.Resolution.OPEN and row.provider_status == "NOT_EXIST"
     assert not Mismatch.objects.filter(order_number=good.order_number).exists()
     call_command("reconcile", stdout=open("/dev/null", "w"))  # again the same day: the same row, updated
     assert Mismatch.objects.count() == 1

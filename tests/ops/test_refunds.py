@@ -237,7 +237,7 @@ def test_a_late_payment_can_be_granted_instead_spending_the_credits_again(studen
     issue.refresh_from_db()
     assert issue.status == PaymentIssue.Status.GRANTED and issue.resolved_by_id == finance.user.id
     order = Order.objects.get(pk=placed["id"])
-    assert order.order_status == Order.Status.PAID and order.trade_no == issue.trade_no
+    assert order.order_status == Order.Status.PAID and order.trade_no == issue.provider_trade_no
     assert UserCourse.objects.filter(user=student.user, course=course).exists()
     student.user.refresh_from_db()
     assert student.user.credit == 300  # spent again at the grant

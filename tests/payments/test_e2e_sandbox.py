@@ -194,7 +194,7 @@ def test_payment_after_cancel_is_refunded_through_the_gateway(student, make_cour
     assert [(r["out_request_no"], r["refund_amount"]) for r in trade["refunds"]] == [(f"L{order['order_number']}",
                                                                                      "120.00")]
     assert (trade["status"], trade["total_amount"], trade["refund_fee"]) == ("TRADE_CLOSED", "120.00", "120.00")
-    assert trade["gmt_payment"] and trade["trade_no"] == issue.trade_no
+    assert trade["gmt_payment"] and trade["trade_no"] == issue.provider_trade_no
     assert {k: v for k, v in run_audit().items() if v} == {}
 
 
@@ -306,7 +306,7 @@ def test_the_sandboxs_tampered_notify_is_fail_and_changes_nothing(student, make_
     event = PaymentEvent.objects.get(kind="notify", order_number=number)
     assert (event.verdict, event.verified) == (verdict, field == "total_amount")
     assert event.outcome == ("rejected" if field == "signature" else "rejected: quarantined")
-    issues = list(PaymentIssue.objects.values_list("kind", "amount", "trade_no"))
+    issues = list(PaymentIssue.objects.values_list("kind", "amount", "provider_trade_no"))
     assert issues == ([] if field == "signature" else
                       [(PaymentIssue.Kind.AMOUNT_MISMATCH, Decimal("131.00"), sent["trade_no"])])
 

@@ -78,7 +78,7 @@ def test_payment_after_cancel_or_timeout_is_flagged_and_refunded_not_granted(
         assert post_notify(params) == "success"
     assert _state(order["order_number"]) == (new_status, 0)
     issue = PaymentIssue.objects.get()
-    assert issue.kind == PaymentIssue.Kind.LATE_PAYMENT and issue.trade_no == params["trade_no"]
+    assert issue.kind == PaymentIssue.Kind.LATE_PAYMENT and issue.provider_trade_no == params["trade_no"]
     refund = Refund.objects.get()
     assert refund.out_request_no == f"L{order['order_number']}" and str(refund.amount) == "100.00"
     assert issue.refund_id == refund.id
@@ -144,6 +144,6 @@ def test_a_wrong_amount_is_quarantined_once_however_often_alipay_retries_it(auth
     events = PaymentEvent.objects.filter(kind="notify").order_by("id")
     assert [(e.verdict, e.outcome) for e in events] == [("amount_mismatch", "rejected: quarantined")] * 3
     issue = PaymentIssue.objects.get()
-    assert (issue.kind, issue.trade_no, str(issue.amount), issue.status) == (
+    assert (issue.kind, issue.provider_trade_no, str(issue.amount), issue.status) == (
         PaymentIssue.Kind.AMOUNT_MISMATCH, params["trade_no"], "90.00", PaymentIssue.Status.OPEN)
     assert not Refund.objects.exists()

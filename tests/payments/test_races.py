@@ -159,7 +159,7 @@ def _consistent(student, order) -> str:
     balance = User.objects.get(pk=student.user.pk).credit
     coupon = CouponLog.objects.filter(pk=order.get("coupon_log_id")).values_list("use_status", "order_id").first()
     refunds = list(Refund.objects.filter(order_id=order["id"]).values_list("out_request_no", "amount", "status"))
-    issues = list(PaymentIssue.objects.filter(order_id=order["id"]).values_list("kind", "trade_no", "status"))
+    issues = list(PaymentIssue.objects.filter(order_id=order["id"]).values_list("kind", "provider_trade_no", "status"))
     gateway_refunds = [(r["out_request_no"], r["refund_amount"]) for r in trade["refunds"]]
     notify_answers = {a["response_body"] for n in trade["notifications"] for a in n["attempt_log"]}
     assert notify_answers <= {"success"}, notify_answers  # the shop never refused a real payment's notify

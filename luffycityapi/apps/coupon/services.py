@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from luffycityapi.apps.users.models import User
 from luffycityapi.core.errors import NotFound, ShopError
 
 from .models import Coupon, CouponLog
@@ -55,8 +56,6 @@ class GrantResult:
 def coupon_grant_to_mobiles(*, coupon_ids, mobiles) -> GrantResult:
     """Operators' bulk grant: each coupon to each user named by mobile (or username); every grant is separate,
     so one refusal (stock, per-user limit) does not undo the others."""
-    from luffycityapi.apps.users.models import User
-
     mobiles = list(dict.fromkeys(mobiles))
     users = list(User.objects.filter(Q(mobile__in=mobiles) | Q(username__in=mobiles)).order_by("id"))
     known = {u.mobile for u in users} | {u.username for u in users}

@@ -3,8 +3,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luffycityapi.apps.orders import selectors as order_selectors
-
 from . import selectors
 
 
@@ -13,7 +11,7 @@ class EnableCouponsView(APIView):
 
     @extend_schema(responses=dict)
     def get(self, request):
-        lines = order_selectors.checkout_lines(request.user.id)
+        lines = selectors.checkout_lines(request.user.id)
         return Response({
             "coupon_list": selectors.usable_coupons(user_id=request.user.id, lines=lines),
             "credit_to_money": settings.CREDIT_TO_MONEY,

@@ -5,29 +5,10 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from luffycityapi.apps.cart import selectors as cart_selectors
-from luffycityapi.apps.courses import selectors as course_selectors
-from luffycityapi.apps.courses.pricing import open_discount
-from luffycityapi.apps.coupon.pricing import Line
+from luffycityapi.apps.coupon.selectors import checkout_lines  # noqa: F401 - the checkout's lines, read by services
 from luffycityapi.core.errors import NotFound
 
 from .models import Order, OrderDetail
-
-
-def checkout_lines(user_id: int, now=None) -> list[Line]:
-    """The selected cart courses as pricing lines, priced from the database at `now`."""
-    course_ids = cart_selectors.selected_course_ids(user_id)
-    if not course_ids:
-        return []
-    now = now or timezone.now()
-    lines = []
-    for course in course_selectors.courses_for_sale(course_ids):
-        discount = open_discount(course.windows, now)
-        lines.append(Line(course_id=course.id, name=course.name, price=course.price,
-                          real_price=discount.price if discount else course.price,
-                          discount_name=discount.name if discount else "", credit=course.credit,
-                          category_id=course.category_id))
-    return lines
 
 
 def _with_lines(qs):

@@ -4,13 +4,13 @@ checking the current status; re-applying a transition that already happened is a
 Lock order, everywhere: order → user → coupon log. Side effects (Celery tasks, cart cleanup in Redis, gateway
 calls) are registered with transaction.on_commit."""
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from luffycityapi.apps.cart import services as cart_services
 from luffycityapi.apps.coupon import services as coupon_services
@@ -19,6 +19,7 @@ from luffycityapi.apps.users import selectors as user_selectors
 from luffycityapi.apps.users import services as user_services
 from luffycityapi.apps.users.models import Credit, User
 from luffycityapi.core.errors import Conflict, ShopError
+from luffycityapi.core.queue import enqueue
 
 from . import selectors
 from .models import Order, OrderDetail
@@ -39,7 +40,7 @@ class CheckoutChoice:
 
 
 def _check_pay_type(choice: CheckoutChoice) -> None:
-    if choice.pay_type not in Order.PayType.values:
+    if choice.pay_type not in _hooks.pay_types():
         raise ShopError("不支持的支付方式", code="pay_type_invalid")
 
 
@@ -159,11 +160,9 @@ def _order_title(lines) -> str:
 
 def schedule_expiry(order: Order) -> None:
     """Queue the countdown task for the order's deadline (the beat sweeper backs it up)."""
-    from .tasks import order_expire_task
-
     delay = max(0, (order.expire_time - timezone.now()).total_seconds())
     try:
-        order_expire_task.apply_async(args=[order.id], countdown=delay)
+        enqueue("orders.expire", order.id, countdown=delay)
     except Exception:  # noqa: BLE001 - a broker hiccup must not fail a committed order; the sweeper expires it
         logger.exception("could not queue the expiry of order %s; the sweeper will", order.order_number)
 
@@ -236,15 +235,32 @@ def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResul
     return PaidResult(order, True)
 
 
-def close_handler():
-    """What closes an unpaid order (cancel or expiry). The payments app installs one that asks the gateway
-    first (settings.ORDER_CLOSE_HANDLER); without it, the order is simply released."""
-    return import_string(settings.ORDER_CLOSE_HANDLER)
-
-
 def order_close_released(order_id: int, new_status: int) -> Order:
     """The default close handler: release without asking anybody."""
     return order_release(order_id=order_id, new_status=new_status)
+
+
+# --- what the payments app decides: orders never imports payments ---------------------------------------------
+
+@dataclass
+class PaymentHooks:
+    close: Callable[[int, int], Order]  # closes an unpaid order at cancel or expiry: (order_id, new_status)
+    pay_types: Callable[[], list[int]]  # the pay types checkout accepts
+
+
+_hooks = PaymentHooks(close=order_close_released, pay_types=lambda: list(Order.PayType.values))
+
+
+def install_payment_hooks(*, close: Callable[[int, int], Order], pay_types: Callable[[], list[int]]) -> None:
+    """Called by the payments app in its AppConfig.ready(): `close` asks the provider before an unpaid order is
+    released (query, then close the trade), `pay_types` lists the ways to pay that have a provider."""
+    _hooks.close, _hooks.pay_types = close, pay_types
+
+
+def close_handler() -> Callable[[int, int], Order]:
+    """What closes an unpaid order (cancel or expiry): the payments app's handler once installed; without it,
+    the order is simply released."""
+    return _hooks.close
 
 
 def order_cancel(*, user_id: int, order_number: str) -> Order:

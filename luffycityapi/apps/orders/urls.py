@@ -7,5 +7,5 @@ urlpatterns = [
     path("quote/", views.OrderQuoteView.as_view(), name="order-quote"),
     path("<str:order_number>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("<str:order_number>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
-    path("<str:order_number>/timeline/", views.OrderTimelineView.as_view(), name="order-timeline"),
+    # <order_number>/timeline/ is the payments app's (payments.urls.order_urlpatterns)
 ]

@@ -1,9 +1,8 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luffycityapi.apps.payments import selectors as payment_selectors
 from luffycityapi.core.errors import ShopError
 
 from . import selectors, services
@@ -59,19 +58,3 @@ class OrderCancelView(APIView):
         services.order_cancel(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(
             selectors.order_of_user(user_id=request.user.id, order_number=order_number)).data)
-
-
-TimelineSerializer = inline_serializer("OrderTimeline", {
-    "order_number": serializers.CharField(), "order_status": serializers.IntegerField(),
-    "get_order_status_display": serializers.CharField(),
-    "events": serializers.ListField(child=inline_serializer("OrderTimelineEvent", {
-        "code": serializers.CharField(), "label": serializers.CharField(), "time": serializers.CharField(),
-        "amount": serializers.CharField(allow_null=True), "detail": serializers.CharField()}))})
-
-
-class OrderTimelineView(APIView):
-    """The order's payment timeline (created, link issued, paid, closed, refunded), oldest first; owner only."""
-
-    @extend_schema(responses=TimelineSerializer)
-    def get(self, request, order_number):
-        return Response(payment_selectors.order_timeline(user_id=request.user.id, order_number=order_number))

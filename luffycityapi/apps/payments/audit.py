@@ -9,6 +9,7 @@ from luffycityapi.apps.orders.models import Order, OrderDetail
 from luffycityapi.apps.users.models import Credit, User, UserCourse
 
 from .models import PaymentEvent, Refund
+from .providers.registry import provider_named
 
 CLOSED = (Order.Status.CANCELLED, Order.Status.TIMEOUT)
 SETTLED = (Order.Status.PAID, Order.Status.REFUNDED)
@@ -129,18 +130,24 @@ def refunds_consistent():
 
 
 def notifies_match_paid_orders():
-    """Every notify we acknowledged as a payment matches a paid order of the same amount."""
+    """Every notify we acknowledged as a payment matches a paid order of the same amount (each read back by the
+    provider that recorded it)."""
     orders = {number: (status, price, trade_no) for number, status, price, trade_no in
               Order.objects.values_list("order_number", "order_status", "real_price", "trade_no")}
     for event in PaymentEvent.objects.filter(kind=PaymentEvent.Kind.NOTIFY, outcome__in=("fulfilled", "duplicate")):
         status, price, trade_no = orders.get(event.order_number, (None, None, None))
-        amount = event.params.get("total_amount") if isinstance(event.params, dict) else None
+        try:
+            claim = provider_named(event.provider).claim(event.params if isinstance(event.params, dict) else {})
+        except LookupError:
+            yield f"notify {event.id}: from provider {event.provider!r}, which is not registered"
+            continue
         if status not in SETTLED:
             yield f"notify {event.id}: fulfilled but order {event.order_number} is {status}"
-        elif amount is None or Decimal(str(amount)) != price:
-            yield f"notify {event.id}: amount {amount} but order {event.order_number} costs {price}"
-        elif event.trade_no != trade_no:
-            yield f"notify {event.id}: trade {event.trade_no} but order {event.order_number} was paid by {trade_no}"
+        elif claim.amount is None or claim.amount != price:
+            yield f"notify {event.id}: amount {claim.amount} but order {event.order_number} costs {price}"
+        elif event.provider_trade_no != trade_no:
+            yield (f"notify {event.id}: trade {event.provider_trade_no} but order {event.order_number} was paid by "
+                   f"{trade_no}")
 
 
 CHECKS = [credit_matches_ledger, coupons_consistent, courses_match_paid_orders, no_order_both_paid_and_released,

@@ -3,12 +3,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from luffycityapi.core.keys import KeyFileError
 
+from .providers import alipay
+
 
 @register()
 def alipay_keys_load(app_configs, **kwargs):
     """A missing or garbled Alipay key stops the start (manage.py check, runshop) instead of the first payment."""
-    from .providers import alipay
-
     try:
         alipay.check_keys()
     except KeyFileError as exc:

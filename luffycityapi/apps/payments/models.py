@@ -23,8 +23,9 @@ class PaymentEvent(models.Model):
 
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, db_index=True)
     direction = models.CharField("方向", max_length=3, choices=Direction.choices)
+    provider = models.CharField("支付平台", max_length=16, blank=True, default="")  # providers.registry names
     order_number = models.CharField("订单号", max_length=64, blank=True, default="", db_index=True)
-    trade_no = models.CharField("支付宝交易号", max_length=64, blank=True, default="")
+    provider_trade_no = models.CharField("支付平台交易号", max_length=64, blank=True, default="")
     params = models.JSONField("原始参数", default=dict, blank=True)
     verified = models.BooleanField("验签通过", null=True)
     verdict = models.CharField("校验结论", max_length=64, blank=True, default="")
@@ -42,8 +43,8 @@ class PaymentEvent(models.Model):
 
 
 class Refund(models.Model):
-    """A refund request. Stored with its unique out_request_no BEFORE trade.refund is called, so asking again
-    repeats the same request and Alipay refunds once."""
+    """A refund request. Stored with its unique out_request_no BEFORE the provider is asked, so asking again
+    repeats the same request and the provider refunds once. The order's pay_type says which provider."""
 
     class Status(models.IntegerChoices):
         PENDING = 0, "处理中"
@@ -102,7 +103,8 @@ class PaymentIssue(models.Model):
     order = models.ForeignKey("orders.Order", related_name="payment_issues", on_delete=models.PROTECT,
                               verbose_name="订单")
     kind = models.CharField("类型", max_length=32, choices=Kind.choices)
-    trade_no = models.CharField("支付宝交易号", max_length=64)
+    provider = models.CharField("支付平台", max_length=16, blank=True, default="")
+    provider_trade_no = models.CharField("支付平台交易号", max_length=64)
     amount = models.DecimalField("到账金额", max_digits=10, decimal_places=2, null=True, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
     refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="退款")
@@ -117,14 +119,15 @@ class PaymentIssue(models.Model):
         db_table = "ly_payment_issue"
         verbose_name = verbose_name_plural = "支付异常（隔离区）"
         ordering = ["-created_time", "-id"]
-        constraints = [models.UniqueConstraint(fields=["trade_no", "kind"], name="one_issue_per_trade_and_kind")]
+        constraints = [models.UniqueConstraint(fields=["provider_trade_no", "kind"],
+                                               name="one_issue_per_trade_and_kind")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.order_id} {self.trade_no}"
+        return f"{self.get_kind_display()} {self.order_id} {self.provider_trade_no}"
 
 
 class ReconciliationMismatch(models.Model):
-    """One disagreement between our books and Alipay's found by reconciliation, one row per order, kind and day
+    """One disagreement between our books and a provider's found by reconciliation, one row per order, kind and day
     (a later run the same day updates it): the daily report operators read in admin."""
 
     class Kind(models.TextChoices):
@@ -144,9 +147,10 @@ class ReconciliationMismatch(models.Model):
     order_number = models.CharField("订单号", max_length=64)
     our_status = models.SmallIntegerField("本地状态（发现时）")
     our_amount = models.DecimalField("本地金额", max_digits=10, decimal_places=2)
-    alipay_status = models.CharField("支付宝状态", max_length=32, blank=True, default="")
-    alipay_amount = models.DecimalField("支付宝金额", max_digits=10, decimal_places=2, null=True, blank=True)
-    trade_no = models.CharField("支付宝交易号", max_length=64, blank=True, default="")
+    provider = models.CharField("支付平台", max_length=16, blank=True, default="")
+    provider_status = models.CharField("支付平台状态", max_length=32, blank=True, default="")
+    provider_amount = models.DecimalField("支付平台金额", max_digits=10, decimal_places=2, null=True, blank=True)
+    provider_trade_no = models.CharField("支付平台交易号", max_length=64, blank=True, default="")
     resolution = models.CharField("处理结果", max_length=16, choices=Resolution.choices, default=Resolution.OPEN)
     detail = models.CharField("说明", max_length=255, blank=True, default="")
     created_time = models.DateTimeField("发现时间", auto_now_add=True)

@@ -1,4 +1,4 @@
-"""Reconciliation: ask Alipay (trade.query) about our orders and repair drift through the normal payment services,
+"""Reconciliation: ask each order's provider about its trade and repair drift through the normal payment services,
 so a lost notify is found within minutes, not at the order's expiry.
 
 - Unpaid orders whose cashier link was issued more than RECONCILE_UNPAID_AFTER_SECONDS ago (and that have not
@@ -19,9 +19,11 @@ from django.utils import timezone
 
 from luffycityapi.apps.orders.models import Order
 
-from . import services
+from .fulfilment import apply_trade
 from .models import PaymentEvent, PaymentIssue, ReconciliationMismatch, Refund
-from .providers.alipay import ProviderError
+from .outbound import trade_query
+from .providers.base import ProviderError
+from .providers.registry import provider_for
 
 logger = logging.getLogger("luffycityapi.payments.reconcile")
 Mismatch = ReconciliationMismatch
@@ -57,31 +59,33 @@ def _record(order: Order, kind: str, trade, resolution: str, detail: str, our_st
         Mismatch.objects.update_or_create(
             day=timezone.localdate(), order_number=order.order_number, kind=kind,
             defaults={"order": order, "our_status": order.order_status if our_status is None else our_status,
-                      "our_amount": order.real_price, "alipay_status": trade.status if trade.exists else "NOT_EXIST",
-                      "alipay_amount": trade.total_amount, "trade_no": trade.trade_no, "resolution": resolution,
-                      "detail": detail[:255]})
+                      "our_amount": order.real_price, "provider": provider_for(order.pay_type).name,
+                      "provider_status": trade.status if trade.exists else "NOT_EXIST",
+                      "provider_amount": trade.amount, "provider_trade_no": trade.trade_no,
+                      "resolution": resolution, "detail": detail[:255]})
     except IntegrityError:  # the same mismatch recorded by a concurrent run
         pass
 
 
-_OUTCOMES = {  # what applying a trade Alipay says is paid did to an order we had as unpaid/closed
-    "fulfilled": (Mismatch.Kind.PAID_THERE_NOT_HERE, Mismatch.Resolution.REPAIRED, "通知丢失，已按支付宝补记支付并发放课程"),
+_OUTCOMES = {  # what applying a trade the provider says is paid did to an order we had as unpaid/closed
+    "fulfilled": (Mismatch.Kind.PAID_THERE_NOT_HERE, Mismatch.Resolution.REPAIRED, "通知丢失，已按{title}补记支付并发放课程"),
     "late_payment": (Mismatch.Kind.PAID_THERE_NOT_HERE, Mismatch.Resolution.REFUNDING, "订单关闭后到账，已转自动退款"),
     "amount_mismatch": (Mismatch.Kind.AMOUNT_DIFFERS, Mismatch.Resolution.OPEN, "到账金额与订单不符，已隔离"),
 }
 
 
 def _settle(order: Order, report: ReconcileReport) -> None:
-    """Ask about an order we do not have as paid; apply a payment Alipay knows of."""
+    """Ask about an order we do not have as paid; apply a payment the provider knows of."""
     status_before = order.order_status
-    trade = services.trade_query(order.order_number)
+    trade = trade_query(order)
     report.checked += 1
     if not trade.paid:
         return
-    outcome = services.trade_apply(order, trade)
+    outcome = apply_trade(provider_for(order.pay_type), order, trade)
     if outcome in _OUTCOMES:
         kind, resolution, detail = _OUTCOMES[outcome]
-        _record(order, kind, trade, resolution, detail, our_status=status_before)
+        _record(order, kind, trade, resolution, detail.format(title=provider_for(order.pay_type).title),
+                our_status=status_before)
         report.mismatches += 1
         report.repaired += resolution != Mismatch.Resolution.OPEN
         logger.warning("reconciliation: order %s %s", order.order_number, outcome)
@@ -104,26 +108,27 @@ def _refunded_money(order: Order):
 
 
 def _check_settled(order: Order, report: ReconcileReport) -> None:
-    """A paid (or refunded) order must have a paid trade of the same amount at Alipay; a trade closed by refunds
-    is fine once our refunds account for all its money."""
-    trade = services.trade_query(order.order_number)
+    """A paid (or refunded) order must have a paid trade of the same amount at its provider; a trade closed by
+    refunds is fine once our refunds account for all its money."""
+    trade = trade_query(order)
     report.checked += 1
-    if not trade.exists or (not trade.paid and trade.status != "TRADE_CLOSED"):
-        _record(order, Mismatch.Kind.HERE_NOT_THERE, trade, Mismatch.Resolution.OPEN, "本地已支付，支付宝无此收款")
+    if not trade.exists or (not trade.paid and not trade.closed):
+        _record(order, Mismatch.Kind.HERE_NOT_THERE, trade, Mismatch.Resolution.OPEN,
+                f"本地已支付，{provider_for(order.pay_type).title}无此收款")
         report.mismatches += 1
-    elif trade.total_amount != order.real_price:
+    elif trade.amount != order.real_price:
         _record(order, Mismatch.Kind.AMOUNT_DIFFERS, trade, Mismatch.Resolution.OPEN,
-                f"本地 {order.real_price}，支付宝 {trade.total_amount}")
+                f"本地 {order.real_price}，{provider_for(order.pay_type).title} {trade.amount}")
         report.mismatches += 1
-    elif trade.status == "TRADE_CLOSED" and order.order_status == Order.Status.PAID \
+    elif trade.closed and order.order_status == Order.Status.PAID \
             and _refunded_money(order) != order.real_price:
         _record(order, Mismatch.Kind.HERE_NOT_THERE, trade, Mismatch.Resolution.OPEN,
-                "支付宝交易已关闭（全额退款？），本地订单仍为已支付")
+                f"{provider_for(order.pay_type).title}交易已关闭（全额退款？），本地订单仍为已支付")
         report.mismatches += 1
 
 
 def recent_to_check(now=None):
-    """The last day's paid orders (money taken through Alipay) and closed orders that had a link issued and no
+    """The last day's paid orders (money taken through a provider) and closed orders that had a link issued and no
     quarantined payment yet."""
     now = now or timezone.now()
     since = now - timedelta(hours=settings.RECONCILE_LOOKBACK_HOURS)
@@ -137,8 +142,8 @@ def recent_to_check(now=None):
 
 
 def reconcile_recent(now=None) -> ReconcileReport:
-    """The daily report: every payment of the last day checked against Alipay, and closed orders Alipay may
-    still have been paid for."""
+    """The daily report: every payment of the last day checked against its provider, and closed orders that may
+    still have been paid for there."""
     report = ReconcileReport()
     settled, closed = recent_to_check(now)
     for order, check in [(o, _check_settled) for o in settled] + [(o, _settle) for o in closed]:

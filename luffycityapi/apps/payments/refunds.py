@@ -3,22 +3,23 @@ payments (refund, grant, dismiss).
 
 The pro-rata rule (also in the README, "Operations"). An order's lines are taken in the order they were priced
 (OrderDetail id). Each line's price is its `real_price` (after any discount activity); P is their sum, the
-order's `total_price`. The money the student paid through Alipay (the order's `real_price`, M) and the credits
+order's `total_price`. The money the student paid through the provider (the order's `real_price`, M) and the credits
 they spent (the order's `credit`, C) are spread over the lines in proportion to their price: every line but the
 last gets M × price / P rounded DOWN to the cent and C × price / P rounded down to a whole credit; the last line
 gets what is left, so the shares add up to M and C exactly and no share is ever negative. (The coupon's or
 credits' deduction is thereby spread over all lines too.) Refunding some lines gives back:
 
-- money: the sum of those lines' money shares, through alipay.trade.refund (nothing is sent for 0.00);
+- money: the sum of those lines' money shares, refunded through the order's provider (nothing is sent for 0.00);
 - credits: the sum of their credit shares, as one RETURN entry in the ledger when the refund succeeds;
 - courses: their UserCourse rows are removed when the refund succeeds;
 - the coupon: only when the refund makes the whole order refunded (status REFUNDED) and the coupon is still
   valid; a partial refund never returns it.
 
 Refunding every line, in one refund or several, returns exactly M and C. A refund is stored with its unique
-out_request_no before trade.refund is called; the admin form carries that number, so submitting the same form
-twice repeats the same request (Alipay refunds once), and a course already refunded or being refunded cannot be
-refunded again."""
+out_request_no before the provider is asked; the admin form carries that number, so submitting the same form
+twice repeats the same request (the provider refunds once), and a course already refunded or being refunded cannot
+be refunded again. A refund succeeds only when the provider says money moved, or a refund query confirms it."""
+import logging
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -31,9 +32,13 @@ from luffycityapi.apps.orders.models import Order
 from luffycityapi.core.errors import ShopError
 from luffycityapi.core.money import CENT, ZERO
 
-from . import services
-from .models import PaymentIssue, Refund
+from . import events
+from .models import PaymentEvent, PaymentIssue, Refund
+from .providers.base import ProviderError
+from .providers.registry import provider_for
+from .refund_effects import apply_refund_outcome
 
+logger = logging.getLogger("luffycityapi.payments")
 ACTIVE = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
 
 
@@ -114,7 +119,7 @@ def refund_courses(*, order_id: int, course_ids, out_request_no: str, operator_i
     as it stands: succeeded, failed (with the gateway's reason) or pending (the retry job confirms it)."""
     refund = refund_request(order_id=order_id, course_ids=course_ids, out_request_no=out_request_no,
                             operator_id=operator_id, remark=remark)
-    return services.refund_execute(refund.id)
+    return refund_execute(refund.id)
 
 
 # --- the quarantine (PaymentIssue): refund, grant or dismiss, each recorded ----------------------------------
@@ -134,7 +139,7 @@ def _resolve(issue_id: int, *, allowed, operator_id, note: str):
 
 def issue_refund(*, issue_id: int, operator_id=None, note="") -> Refund:
     """Refund a quarantined payment in full (its trade's amount). Each attempt has its own out_request_no
-    Q<issue>-<n>; a new one is made only after the previous attempt failed (Alipay refunded nothing)."""
+    Q<issue>-<n>; a new one is made only after the previous attempt failed (the provider refunded nothing)."""
     with transaction.atomic():
         issue = _resolve(issue_id, allowed=(PaymentIssue.Status.OPEN,), operator_id=operator_id, note=note)
         if issue.refund_id and issue.refund.status in ACTIVE:
@@ -142,10 +147,10 @@ def issue_refund(*, issue_id: int, operator_id=None, note="") -> Refund:
         attempt = Refund.objects.filter(out_request_no__startswith=f"Q{issue.id}-").count() + 1
         refund = Refund.objects.create(order=issue.order, out_request_no=f"Q{issue.id}-{attempt}",
                                        amount=issue.amount or ZERO, reason=Refund.Reason.QUARANTINE,
-                                       operator_id=operator_id, remark=f"交易 {issue.trade_no}：{note}"[:255])
+                                       operator_id=operator_id, remark=f"交易 {issue.provider_trade_no}：{note}"[:255])
         issue.refund, issue.status = refund, PaymentIssue.Status.REFUNDING
         issue.save()
-    return services.refund_execute(refund.id)
+    return refund_execute(refund.id)
 
 
 def issue_grant(*, issue_id: int, operator_id=None, note="") -> PaymentIssue:
@@ -157,9 +162,9 @@ def issue_grant(*, issue_id: int, operator_id=None, note="") -> PaymentIssue:
             raise ShopError("该笔款项已退款或正在退款，不能补发", code="issue_refund_exists")
         order = issue.order
         if order.order_status == Order.Status.UNPAID:
-            order_services.order_mark_paid(order_id=order.id, trade_no=issue.trade_no)
+            order_services.order_mark_paid(order_id=order.id, trade_no=issue.provider_trade_no)
         elif order.order_status in (Order.Status.CANCELLED, Order.Status.TIMEOUT):
-            order_services.order_mark_paid_after_close(order_id=order.id, trade_no=issue.trade_no)
+            order_services.order_mark_paid_after_close(order_id=order.id, trade_no=issue.provider_trade_no)
         else:
             raise ShopError(f"订单{order.get_order_status_display()}，只能退款或忽略", code="issue_not_grantable")
         issue.status = PaymentIssue.Status.GRANTED
@@ -174,3 +179,65 @@ def issue_dismiss(*, issue_id: int, operator_id=None, note="") -> PaymentIssue:
         issue.status = PaymentIssue.Status.DISMISSED
         issue.save()
     return issue
+
+
+# --- carrying a stored refund out at the provider ------------------------------------------------------------
+
+def refund_execute(refund_id: int) -> Refund:
+    """Carry out a stored refund (idempotent by its out_request_no). It succeeds only when the provider says money
+    moved or a refund query confirms it for the stored amount; a retryable gateway failure, or a query confirming
+    another amount (the reason recorded), leaves it pending for the retry job."""
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    if refund.amount <= 0:
+        # Nothing paid in money for these lines (a 0.00 order, or credits covered them): no trade to refund,
+        # and providers refuse 0.00; the refund still settles the courses and credits.
+        return _refund_settled(refund, Refund.Status.SUCCEEDED, answer={"note": "退款金额为 0.00，未调用支付平台"})
+    Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
+    number = refund.order.order_number
+    provider = provider_for(refund.order.pay_type)
+    failure = ""
+    try:
+        answer = events.ask(PaymentEvent.Kind.REFUND, provider, number, provider.refund, amount=refund.amount,
+                            request_no=refund.out_request_no, reason=refund.get_reason_display())
+        confirmed, gateway_answer = answer.moved, answer.raw
+        if not confirmed:
+            found = events.ask(PaymentEvent.Kind.REFUND_QUERY, provider, number, provider.refund_query,
+                               request_no=refund.out_request_no)
+            confirmed, gateway_answer = found.found, found.raw
+            if confirmed and found.amount != refund.amount:
+                # Money moved under our request number, but not this refund's amount: no confirmation of it.
+                # Not failed either: "failed" means nothing moved and lets the courses be refunded again, which
+                # could refund twice. It stays pending (visible in admin with the reason) and is asked again.
+                confirmed = False
+                failure = f"退款查询金额不符：{provider.title}确认 {found.amount} 元，本次退款 {refund.amount} 元"
+                logger.error("refund %s of order %s: the refund query confirms %s, not %s", refund.out_request_no,
+                             number, found.amount, refund.amount)
+    except ProviderError as exc:
+        if exc.retryable:
+            return refund
+        return _refund_settled(refund, Refund.Status.FAILED, failure=exc.message, answer=exc.raw)
+    return _refund_settled(refund, Refund.Status.SUCCEEDED if confirmed else Refund.Status.PENDING,
+                           failure=failure, answer=gateway_answer)
+
+
+def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=None) -> Refund:
+    """Record a refund's outcome once (PENDING → SUCCEEDED/FAILED) and apply its effects in the same
+    transaction; a still-pending outcome records the gateway's answer and why it is not settled (or clears
+    that reason). A refund already settled is returned as it is."""
+    with transaction.atomic():
+        # Lock order: order → refund → payment issue → user → coupon log (the effects touch all of them).
+        Order.objects.select_for_update().filter(pk=refund.order_id).values_list("id", flat=True).first()
+        locked = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+        if locked.status != Refund.Status.PENDING:
+            return locked
+        locked.status, locked.failure, locked.gateway_answer = status, failure[:255], events.jsonable(answer)
+        locked.save(update_fields=["status", "failure", "gateway_answer", "updated_time"])
+        apply_refund_outcome(locked)
+    return locked
+
+
+def pending_refund_ids(limit: int = 100) -> list[int]:
+    """Refunds still waiting for a confirmation from their provider (the retry job's work list)."""
+    return list(Refund.objects.filter(status=Refund.Status.PENDING).order_by("id").values_list("id", flat=True)[:limit])

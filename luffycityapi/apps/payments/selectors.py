@@ -10,6 +10,7 @@ from luffycityapi.apps.orders.models import Order
 from luffycityapi.core.money import ZERO, money_str
 
 from .models import PaymentEvent, PaymentIssue, Refund
+from .providers.registry import pay_types, provider_for
 
 _CLOSED_LABELS = {Order.Status.CANCELLED: ("cancelled", "订单已取消"), Order.Status.TIMEOUT: ("timeout", "订单超时关闭")}
 
@@ -27,10 +28,11 @@ def order_timeline(*, user_id: int, order_number: str) -> dict:
                      f"共 {len(order.order_courses.all())} 门课程")]
     link = (PaymentEvent.objects.filter(order_number=order.order_number, kind=PaymentEvent.Kind.LINK)
             .order_by("created_time", "id").values_list("created_time", flat=True).first())
+    title = provider_for(order.pay_type).title if order.pay_type in pay_types() else order.get_pay_type_display()
     if link:
-        events.append(_event("link_issued", "发起支付宝支付", link))
+        events.append(_event("link_issued", f"发起{title}支付", link))
     if order.order_status in (Order.Status.PAID, Order.Status.REFUNDED) and order.pay_time:
-        detail = "零元订单，无需支付" if order.real_price == 0 else "支付宝支付成功"
+        detail = "零元订单，无需支付" if order.real_price == 0 else f"{title}支付成功"
         events.append(_event("paid", "支付成功", order.pay_time, order.real_price, detail))
     if order.order_status in _CLOSED_LABELS:
         code, label = _CLOSED_LABELS[order.order_status]
@@ -48,7 +50,7 @@ def order_timeline(*, user_id: int, order_number: str) -> dict:
         if refund.credit:
             detail += f"；退还积分 {refund.credit}"
         events.append(_event(code, label, time, refund.amount, detail))
-    # Alipay's times have whole seconds only, so within one second the logical order above wins (stable sort).
+    # Providers' times have whole seconds only, so within one second the logical order above wins (stable sort).
     events.sort(key=lambda e: e["time"].replace(microsecond=0))
     for event in events:  # local time with its offset, to the second: what the SPA shows
         event["time"] = timezone.localtime(event["time"]).isoformat(timespec="seconds")
@@ -64,7 +66,7 @@ class DayRevenue:
 
 
 def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
-    """Money taken through Alipay (orders paid, including those refunded later) and paid orders per local day,
+    """Money taken (orders paid, including those refunded later) and paid orders per local day,
     oldest first. Grouped in Python: SQL date functions need time-zone tables MariaDB often lacks."""
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -2,10 +2,12 @@ from django.urls import path
 
 from . import views
 
+# Each provider's ViewSet at its prefix under payments/ (adding a provider: one line here).
 urlpatterns = [
-    path("alipay/result/", views.AlipayResultView.as_view(), name="alipay-result"),
-    path("alipay/query/<str:order_number>/", views.AlipayQueryView.as_view(), name="alipay-query"),
-    path("alipay/notify", views.AlipayNotifyView.as_view(), name="alipay-notify"),
-    path("alipay/notify/", views.AlipayNotifySlashView.as_view()),
-    path("alipay/<str:order_number>/", views.AlipayLinkView.as_view(), name="alipay-link"),
+    *views.AlipayAPIViewSet.routes("alipay"),
+]
+
+# Included under orders/ by the root URLconf: the order timeline reads payment records.
+order_urlpatterns = [
+    path("<str:order_number>/timeline/", views.OrderTimelineView.as_view(), name="order-timeline"),
 ]

@@ -1,26 +1,27 @@
-"""Thin views over payments.services. The notify endpoint is a plain Django view: Alipay posts a form, not
-JSON, carries no session or token (CSRF-exempt, authenticated by its RSA2 signature) and wants text/plain."""
-import logging
-
-from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+"""Thin views over the payment services: one ViewSet per provider, on a base that holds the actions every provider
+has (the cashier link, the return relay, the status poll, the notify). The notify takes no session or token
+(CSRF-exempt, authenticated by the provider's signature) and answers what the provider expects, not JSON."""
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
+from django.urls import path
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view,
+                                   inline_serializer)
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
 
+from luffycityapi.core.errors import ShopError
 from luffycityapi.core.money import money_str
 from luffycityapi.core.throttling import ScopedThrottle
 
-from . import services
+from . import inbound, outbound, selectors
+from .providers.base import PaymentProvider
+from .providers.registry import provider_named
 
-logger = logging.getLogger("luffycityapi.payments")
-
-LinkSerializer = inline_serializer("AlipayLink", {
-    "pay_type": serializers.IntegerField(), "get_pay_type_display": serializers.CharField(),
-    "link": serializers.CharField(allow_null=True), "order_status": serializers.IntegerField()})
 StatusSerializer = inline_serializer("PaymentStatus", {
     "order_number": serializers.CharField(), "order_status": serializers.IntegerField(),
     "get_order_status_display": serializers.CharField(), "pay_time": serializers.DateTimeField(allow_null=True),
@@ -30,35 +31,71 @@ ResultSerializer = inline_serializer("PaymentResult", {
     "real_price": serializers.CharField(), "course_list": serializers.ListField(child=serializers.DictField())})
 
 
+def link_serializer(name: str):
+    return inline_serializer(name, {
+        "pay_type": serializers.IntegerField(), "get_pay_type_display": serializers.CharField(),
+        "link": serializers.CharField(allow_null=True), "order_status": serializers.IntegerField()})
+
+
+def notify_schema(request_serializer, **extra) -> dict:
+    return {"request": {"application/x-www-form-urlencoded": request_serializer},
+            "responses": {(200, "text/plain"): OpenApiTypes.STR}, "auth": [], **extra}
+
+
 def _status(order) -> dict:
     return {"order_number": order.order_number, "order_status": order.order_status,
             "get_order_status_display": order.get_order_status_display(), "pay_time": order.pay_time,
             "real_price": money_str(order.real_price)}
 
 
-class AlipayLinkView(APIView):
+class PaymentSchema(AutoSchema):
+    def get_operation_id(self):
+        # The notify is routed with and without a trailing slash (a notify_url configured either way); two routes
+        # sharing one operationId made drf-spectacular warn, and `check --deploy` fail.
+        operation_id = super().get_operation_id()
+        if getattr(self.view, "action", None) == "notify_slash":
+            return operation_id.removesuffix("_create") + "_slash_create"
+        return operation_id
+
+
+# The notify comes from the provider's servers: no session or token (DRF views without SessionAuthentication are
+# CSRF-exempt), no throttle (the provider retries what we refuse); its signature is the authentication.
+NOTIFY_OPTIONS = {"authentication_classes": [], "permission_classes": [AllowAny], "throttle_classes": [],
+                  "parser_classes": [FormParser]}
+
+
+class PaymentAPIViewSet(ViewSet):
+    """The actions every provider has. A provider's ViewSet names its provider (`provider_name`, the registry's
+    name) and documents its own wire format; `routes(prefix)` gives its URLs."""
+
+    provider_name = ""
+    schema = PaymentSchema()
+    throttle_scope = None  # ScopedThrottle's scope, set per action (the poll's is per student)
+
+    @property
+    def provider(self) -> PaymentProvider:
+        return provider_named(self.provider_name)
+
     @extend_schema(parameters=[OpenApiParameter(
-        "device", OpenApiTypes.STR, enum=services.DEVICES,
+        "device", OpenApiTypes.STR, enum=outbound.DEVICES,
         description="the cashier for this device: desktop (default, page pay) or mobile (wap pay)")],
-        responses=LinkSerializer)
-    def get(self, request, order_number):
+        responses=link_serializer("PaymentLink"))
+    @action(detail=True, methods=["get"])
+    def link(self, request, order_number):
+        """The cashier link for the user's unpaid order (a 0.00 order is paid at once, without one)."""
         devices = request.query_params.getlist("device") or ["desktop"]
         device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
-        return Response(services.payment_link(user_id=request.user.id, order_number=order_number, device=device))
+        return Response(outbound.payment_link(self.provider, user_id=request.user.id, order_number=order_number,
+                                              device=device))
 
-
-class AlipayResultView(APIView):
-    """The SPA relays the query string Alipay appended to the return URL, as is."""
-
-    @extend_schema(parameters=[OpenApiParameter("out_trade_no", OpenApiTypes.STR),
-                               OpenApiParameter("sign", OpenApiTypes.STR)], responses=ResultSerializer)
-    def get(self, request):
+    @extend_schema(responses=ResultSerializer)
+    @action(detail=False, methods=["get"])
+    def return_result(self, request):
+        """The SPA relays the query string the cashier appended to the return URL, as is."""
         params = request.query_params
         if any(len(values) > 1 for _, values in params.lists()):
-            from luffycityapi.core.errors import ShopError
-
             raise ShopError("支付结果参数重复", code="return_invalid")
-        order = services.payment_return(user_id=request.user.id, params=params.dict())
+        order = inbound.payment_return(self.provider, user_id=request.user.id, params=params.dict())
         return Response({
             "order_number": order.order_number,
             "pay_time": order.pay_time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if order.pay_time else "",
@@ -68,62 +105,86 @@ class AlipayResultView(APIView):
                             for line in order.order_courses.select_related("course")],
         })
 
-
-class AlipayQueryView(APIView):
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "payment_query"
-
     @extend_schema(responses=StatusSerializer)
-    def get(self, request, order_number):
-        return Response(_status(services.payment_query(user_id=request.user.id, order_number=order_number)))
+    @action(detail=True, methods=["get"], throttle_classes=[ScopedThrottle], throttle_scope="payment_query")
+    def query(self, request, order_number):
+        """The order's payment status; the provider is asked while it is unpaid."""
+        return Response(_status(outbound.payment_query(user_id=request.user.id, order_number=order_number)))
+
+    @extend_schema(**notify_schema(OpenApiTypes.OBJECT))
+    @action(detail=False, methods=["post"], **NOTIFY_OPTIONS)
+    def notify(self, request):
+        """The provider's asynchronous notification, answered as the provider expects once its effect is committed."""
+        provider = self.provider
+        params, malformed = provider.read_notify(request._request)
+        accepted = params is not None and inbound.payment_notify(provider, params, malformed=malformed)
+        answer = provider.notify_answer(accepted)
+        return HttpResponse(answer.body, content_type=answer.content_type)
+
+    @extend_schema(**notify_schema(OpenApiTypes.OBJECT))
+    @action(detail=False, methods=["post"], **NOTIFY_OPTIONS)
+    def notify_slash(self, request):
+        """The same notify at a URL with a trailing slash (a notify_url configured that way)."""
+        return self.notify(request)
+
+    @classmethod
+    def action_view(cls, method: str, name: str):
+        """One action as a view, with the options its @action gives it (as a router would; the schema class
+        stays the ViewSet's, whose operation ids tell the two notify routes apart)."""
+        options = {key: value for key, value in getattr(cls, name).kwargs.items() if key != "schema"}
+        return cls.as_view({method: name}, **options)
+
+    @classmethod
+    def routes(cls, prefix: str) -> list:
+        """The provider's URLs under payments/: `prefix`/<order_number>/ (link), result/, query/<order_number>/,
+        and the notify with and without a trailing slash. The link's catch-all comes last."""
+        return [
+            path(f"{prefix}/result/", cls.action_view("get", "return_result"), name=f"{prefix}-result"),
+            path(f"{prefix}/query/<str:order_number>/", cls.action_view("get", "query"), name=f"{prefix}-query"),
+            path(f"{prefix}/notify", cls.action_view("post", "notify"), name=f"{prefix}-notify"),
+            path(f"{prefix}/notify/", cls.action_view("post", "notify_slash")),
+            path(f"{prefix}/<str:order_number>/", cls.action_view("get", "link"), name=f"{prefix}-link"),
+        ]
 
 
-def _plain(text: str) -> HttpResponse:
-    return HttpResponse(text, content_type="text/plain; charset=utf-8")
-
-
-NotifySerializer = inline_serializer("AlipayNotify", {
+AlipayNotifySerializer = inline_serializer("AlipayNotify", {
     "out_trade_no": serializers.CharField(), "trade_no": serializers.CharField(),
     "trade_status": serializers.CharField(), "total_amount": serializers.CharField(),
     "app_id": serializers.CharField(), "sign": serializers.CharField(), "sign_type": serializers.CharField()})
 
 
-NOTIFY_SCHEMA = {"request": {"application/x-www-form-urlencoded": NotifySerializer},
-                 "responses": {(200, "text/plain"): OpenApiTypes.STR}, "auth": []}
+ALIPAY_NOTIFY = ("Alipay's form-encoded asynchronous notification: `success` (text/plain) after the effect is "
+                 "committed, `fail` otherwise (Alipay retries). No session or token; the RSA2 signature is the "
+                 "authentication.")
 
 
-class AlipayNotifyView(APIView):
-    """Alipay's asynchronous notification: `success` after the effect is committed, `fail` otherwise.
-    No session or token (DRF views without SessionAuthentication are CSRF-exempt); the RSA2 signature is the
-    authentication. The raw Django form is read, never DRF's parsed data, so nothing is coerced."""
+@extend_schema_view(
+    link=extend_schema(responses=link_serializer("AlipayLink")),
+    return_result=extend_schema(parameters=[OpenApiParameter("out_trade_no", OpenApiTypes.STR),
+                                            OpenApiParameter("sign", OpenApiTypes.STR)]),
+    notify=extend_schema(**notify_schema(AlipayNotifySerializer), description=ALIPAY_NOTIFY),
+    notify_slash=extend_schema(**notify_schema(AlipayNotifySerializer),
+                               description=f"{ALIPAY_NOTIFY} The same endpoint with a trailing slash."),
+)
+class AlipayAPIViewSet(PaymentAPIViewSet):
+    """Alipay: the page-pay link, the return relay (`out_trade_no`, `sign`, ... as Alipay appended them), the
+    trade.query poll, and Alipay's form-encoded notify answered with the plain-text `success` or `fail`."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = []
-    parser_classes = [FormParser]
-
-    @extend_schema(**NOTIFY_SCHEMA)
-    def post(self, request):
-        django_request = request._request
-        try:
-            form = django_request.POST
-            malformed = ""
-            if django_request.content_type != "application/x-www-form-urlencoded":
-                malformed = "wrong_content_type"
-            elif any(len(values) != 1 for _, values in form.lists()):
-                malformed = "repeated_keys"
-            params = form.dict()
-        except (BadRequest, RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation, UnicodeDecodeError,
-                ValueError) as exc:  # BadRequest: Django refuses a form declared in a charset other than UTF-8
-            logger.warning("unreadable notify: %s", exc.__class__.__name__)
-            return _plain("fail")
-        return _plain(services.payment_notify(params, malformed=malformed))
+    provider_name = "alipay"
 
 
-class AlipayNotifySlashView(AlipayNotifyView):
-    """The same endpoint at `alipay/notify/` (a notify_url configured with a trailing slash), with an operationId
-    of its own: two routes sharing one made drf-spectacular warn, and `check --deploy` fail."""
+TimelineSerializer = inline_serializer("OrderTimeline", {
+    "order_number": serializers.CharField(), "order_status": serializers.IntegerField(),
+    "get_order_status_display": serializers.CharField(),
+    "events": serializers.ListField(child=inline_serializer("OrderTimelineEvent", {
+        "code": serializers.CharField(), "label": serializers.CharField(), "time": serializers.CharField(),
+        "amount": serializers.CharField(allow_null=True), "detail": serializers.CharField()}))})
 
-    @extend_schema(**NOTIFY_SCHEMA, operation_id="payments_alipay_notify_slash_create")
-    def post(self, request):
-        return super().post(request)
+
+class OrderTimelineView(APIView):
+    """The order's payment timeline (created, link issued, paid, closed, refunded), oldest first; owner only.
+    Served under orders/ (urls.order_urlpatterns): it reads payment records, so it lives in payments."""
+
+    @extend_schema(responses=TimelineSerializer)
+    def get(self, request, order_number):
+        return Response(selectors.order_timeline(user_id=request.user.id, order_number=order_number))

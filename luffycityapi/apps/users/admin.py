@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Credit, User, UserCourse
+from .services import credit_change
 
 
 @admin.register(User)
@@ -51,8 +52,6 @@ class CreditAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from .services import credit_change
-
         entry = credit_change(user_id=obj.user_id, number=obj.number, operation=obj.operation,
                               remark=obj.remark or f"管理员 {request.user} 调整", order_number=obj.order_number)
         obj.pk = entry.pk

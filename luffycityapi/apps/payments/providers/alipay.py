@@ -1,4 +1,6 @@
-"""Alipay, behind one module: the only place that imports python-alipay-sdk.
+"""Alipay, behind one module: the only place that imports python-alipay-sdk and the only code that knows Alipay's
+wire format (field names, trade statuses, Beijing-time strings, the app_id/seller_id checks, the refund notice's
+shape, the "success"/"fail" answer). The payment service sees the dataclasses of base.py only.
 
 Everything here reads settings at call time. Every failure of the gateway (unreachable, too slow, unsigned or
 badly signed answers, non-10000 codes where they mean failure) becomes one ProviderError with a stable code;
@@ -9,7 +11,6 @@ import logging
 import socket
 import time
 import urllib.error
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -22,54 +23,18 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpRequest
 
-from luffycityapi.core.errors import GatewayError
 from luffycityapi.core.keys import KeyFileError, read_private_key_pem, read_public_key_pem
 from luffycityapi.core.money import money_str, parse_amount
 
+from .base import (Claim, CloseResult, Notice, NotifyAnswer, PayRequest, ProviderError, RefundLookup, RefundResult,
+                   Rejection, Trade)
+
 logger = logging.getLogger("luffycityapi.payments.alipay")
 BEIJING = ZoneInfo("Asia/Shanghai")
-PAID_STATUSES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
-
-
-class ProviderError(GatewayError):
-    """The gateway could not be asked, or its answer cannot be trusted. `retryable` when asking again later
-    may work (network, timeouts, 20000 system errors)."""
-
-    def __init__(self, message: str, *, code: str, status: int = 502, retryable: bool = True, raw=None):
-        super().__init__(message, code=code, status=status)
-        self.retryable = retryable
-        self.raw = raw
-
-
-@dataclass(frozen=True)
-class TradeState:
-    """What trade.query says about one out_trade_no."""
-
-    exists: bool
-    status: str = ""              # WAIT_BUYER_PAY / TRADE_SUCCESS / TRADE_FINISHED / TRADE_CLOSED
-    trade_no: str = ""
-    total_amount: Decimal | None = None
-    pay_time: datetime | None = None
-    raw: dict = field(default_factory=dict)
-
-    @property
-    def paid(self) -> bool:
-        return self.status in PAID_STATUSES
-
-
-@dataclass(frozen=True)
-class RefundAnswer:
-    fund_change: bool
-    refund_fee: Decimal | None
-    raw: dict
-
-
-@dataclass(frozen=True)
-class RefundQueryAnswer:
-    found: bool
-    refund_amount: Decimal | None
-    raw: dict
+PAID_STATUSES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})  # WAIT_BUYER_PAY / TRADE_CLOSED carry no money
 
 
 class OpenSSLAliPay(AliPay):
@@ -269,45 +234,157 @@ def _business_error(node: dict, method: str) -> ProviderError:
                          code="gateway_error", status=503 if retryable else 502, retryable=retryable, raw=node)
 
 
-def query(out_trade_no: str) -> TradeState:
+def _summary(node: dict) -> str:
+    """One word for an answer's record: the trade's status, else the answer's code."""
+    return str(node.get("trade_status") or node.get("code") or "ok")
+
+
+def _trade(node: dict, *, paid_at_field: str) -> Trade:
+    status = node.get("trade_status", "")
+    return Trade(exists=True, paid=status in PAID_STATUSES, closed=status == "TRADE_CLOSED", status=status,
+                 trade_no=node.get("trade_no", ""), amount=parse_amount(node.get("total_amount")),
+                 paid_at=parse_beijing_time(node.get(paid_at_field)), summary=_summary(node), raw=node)
+
+
+def query(out_trade_no: str) -> Trade:
     """alipay.trade.query: the trade's status; a trade the buyer never opened does not exist yet."""
     node = _call("alipay.trade.query", out_trade_no=out_trade_no)
     if node.get("code") == "10000":
-        return TradeState(exists=True, status=node.get("trade_status", ""), trade_no=node.get("trade_no", ""),
-                          total_amount=parse_amount(node.get("total_amount")),
-                          pay_time=parse_beijing_time(node.get("send_pay_date")), raw=node)
+        return _trade(node, paid_at_field="send_pay_date")
     if node.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
-        return TradeState(exists=False, raw=node)
+        return Trade(exists=False, summary=_summary(node), raw=node)
     raise _business_error(node, "alipay.trade.query")
 
 
-def close(out_trade_no: str) -> str:
-    """alipay.trade.close: "closed", "not_exist" (never opened: nothing to close) or "already_paid"."""
+def close(out_trade_no: str) -> CloseResult:
+    """alipay.trade.close: closed, not_exist (never opened: nothing to close) or already_paid."""
     node = _call("alipay.trade.close", out_trade_no=out_trade_no)
     if node.get("code") == "10000":
-        return "closed"
+        return CloseResult.CLOSED
     if node.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
-        return "not_exist"
+        return CloseResult.NOT_EXIST
     if node.get("sub_code") in ("ACQ.TRADE_STATUS_ERROR", "ACQ.TRADE_HAS_SUCCESS"):
-        return "already_paid"
+        return CloseResult.ALREADY_PAID
     raise _business_error(node, "alipay.trade.close")
 
 
-def refund(*, out_trade_no: str, amount: Decimal, out_request_no: str, reason: str = "") -> RefundAnswer:
+def refund(*, out_trade_no: str, amount: Decimal, out_request_no: str, reason: str = "") -> RefundResult:
     """alipay.trade.refund with an idempotency key; money moved only when fund_change is "Y"."""
     node = _call("alipay.trade.refund", out_trade_no=out_trade_no, refund_amount=money_str(amount),
                  out_request_no=out_request_no, refund_reason=reason[:256] or None)
     if node.get("code") == "10000":
-        return RefundAnswer(fund_change=node.get("fund_change") == "Y",
-                            refund_fee=parse_amount(node.get("refund_fee")), raw=node)
+        return RefundResult(moved=node.get("fund_change") == "Y", amount=parse_amount(node.get("refund_fee")),
+                            summary=_summary(node), raw=node)
     raise _business_error(node, "alipay.trade.refund")
 
 
-def refund_query(*, out_trade_no: str, out_request_no: str) -> RefundQueryAnswer:
+def refund_query(*, out_trade_no: str, out_request_no: str) -> RefundLookup:
     """alipay.trade.fastpay.refund.query: a refund exists only when the answer carries its amount."""
     node = _call("alipay.trade.fastpay.refund.query", out_trade_no=out_trade_no, out_request_no=out_request_no)
     if node.get("code") == "10000":
         amount = parse_amount(node.get("refund_amount"))
         found = amount is not None and node.get("refund_status", "REFUND_SUCCESS") == "REFUND_SUCCESS"
-        return RefundQueryAnswer(found=found, refund_amount=amount, raw=node)
+        return RefundLookup(found=found, amount=amount, summary=_summary(node), raw=node)
     raise _business_error(node, "alipay.trade.fastpay.refund.query")
+
+
+# --- inbound messages: the return's parameters and the notify's form -----------------------------------------
+
+def claim(params: dict) -> Claim:
+    return Claim(order_number=str(params.get("out_trade_no", "")), trade_no=str(params.get("trade_no", "")),
+                 amount=parse_amount(params.get("total_amount")))
+
+
+def _check_signed(params: dict) -> Rejection | None:
+    """Signature, app_id and seller_id (when configured): None when all hold."""
+    if not verify(params):
+        return Rejection("bad_signature", signed=False)
+    if params.get("app_id") != settings.ALIPAY_APP_ID:
+        return Rejection("wrong_app_id", signed=True)
+    if settings.ALIPAY_SELLER_ID and params.get("seller_id") != settings.ALIPAY_SELLER_ID:
+        return Rejection("wrong_seller_id", signed=True)
+    return None
+
+
+def parse_return(params: dict) -> Notice | Rejection:
+    """The return URL's parameters: signed like a notify, but they carry no trade status (the service asks
+    trade.query before believing anything)."""
+    rejection = _check_signed(params)
+    if rejection:
+        return rejection
+    return Notice(order_number=params.get("out_trade_no") or "",
+                  trade=Trade(exists=True, trade_no=str(params.get("trade_no", "")),
+                              amount=parse_amount(params.get("total_amount")), raw=params))
+
+
+def parse_notify(params: dict, *, malformed: str = "") -> Notice | Rejection:
+    """An asynchronous notification. A refund's notice (refund_fee / out_biz_no) carries the trade's original
+    status and total_amount, so it is marked as a refund notice rather than read as a payment."""
+    if malformed:
+        return Rejection(malformed, signed=False)
+    rejection = _check_signed(params)
+    if rejection:
+        return rejection
+    status = params.get("trade_status", "")
+    trade = Trade(exists=True, paid=status in PAID_STATUSES, closed=status == "TRADE_CLOSED",
+                  status=status or "no trade_status", trade_no=params.get("trade_no") or "",
+                  amount=parse_amount(params.get("total_amount")),
+                  paid_at=parse_beijing_time(params.get("gmt_payment")), summary=status or "ok", raw=params)
+    return Notice(order_number=params.get("out_trade_no") or "", trade=trade,
+                  refund=bool(params.get("refund_fee") or params.get("out_biz_no")))
+
+
+def read_notify(request: HttpRequest) -> tuple[dict | None, str]:
+    """Alipay posts a UTF-8 form with each key once. The raw Django form is read (never DRF's parsed data, so
+    nothing is coerced); anything else is malformed. An unreadable body gives no parameters at all."""
+    try:
+        form = request.POST
+        malformed = ""
+        if request.content_type != "application/x-www-form-urlencoded":
+            malformed = "wrong_content_type"
+        elif any(len(values) != 1 for _, values in form.lists()):
+            malformed = "repeated_keys"
+        return form.dict(), malformed
+    except (BadRequest, RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation, UnicodeDecodeError,
+            ValueError) as exc:  # BadRequest: Django refuses a form declared in a charset other than UTF-8
+        logger.warning("unreadable notify: %s", exc.__class__.__name__)
+        return None, "unreadable"
+
+
+def notify_answer(accepted: bool) -> NotifyAnswer:
+    """Alipay stops retrying on the plain-text body "success"; anything else is retried (up to 25 hours)."""
+    return NotifyAnswer("success" if accepted else "fail", "text/plain; charset=utf-8")
+
+
+class AlipayProvider:
+    """The protocol of base.PaymentProvider over this module's functions."""
+
+    name = "alipay"
+    title = "支付宝"
+    key_fields = ("out_trade_no", "trade_no", "trade_status", "total_amount", "app_id", "seller_id", "notify_id",
+                  "notify_time", "sign_type", "sign")
+
+    def __init__(self, *, pay_type: int):
+        self.pay_type = pay_type
+
+    def pay_url(self, request: PayRequest, *, device: str = "desktop") -> str:
+        return pay_url(device=device, out_trade_no=request.order_number, total_amount=request.amount,
+                       subject=request.subject, time_expire=request.expire_at)
+
+    claim = staticmethod(claim)
+    parse_notify = staticmethod(parse_notify)
+    parse_return = staticmethod(parse_return)
+    read_notify = staticmethod(read_notify)
+    notify_answer = staticmethod(notify_answer)
+
+    def query(self, order_number: str) -> Trade:
+        return query(out_trade_no=order_number)
+
+    def close(self, order_number: str) -> CloseResult:
+        return close(out_trade_no=order_number)
+
+    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "") -> RefundResult:
+        return refund(out_trade_no=order_number, amount=amount, out_request_no=request_no, reason=reason)
+
+    def refund_query(self, *, order_number: str, request_no: str) -> RefundLookup:
+        return refund_query(out_trade_no=order_number, out_request_no=request_no)

@@ -4,7 +4,7 @@ from luffycityapi.apps.payments.reconcile import reconcile_all, reconcile_recent
 
 
 class Command(BaseCommand):
-    help = ("Ask Alipay about unpaid orders with an old pay link and every payment of the last day; repair drift "
+    help = ("Ask the provider about unpaid orders with an old pay link and every payment of the last day; repair drift "
             "through the payment services and store mismatches (admin: 对账差异).")
 
     def add_arguments(self, parser):

@@ -1,0 +1,108 @@
+"""The calls we make to a provider for an order: the cashier link, the status query (the SPA's poll, the return's
+confirmation, reconciliation) and the close at cancel or expiry. Gateway calls are never made inside a database
+transaction, and each is recorded (events.ask)."""
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from luffycityapi.apps.orders import selectors as order_selectors
+from luffycityapi.apps.orders import services as order_services
+from luffycityapi.apps.orders.models import Order
+from luffycityapi.core.errors import ShopError
+
+from . import events
+from .fulfilment import apply_trade
+from .models import PaymentEvent
+from .providers.base import CloseResult, PayRequest, PaymentProvider, Trade
+from .providers.registry import provider_for
+
+Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
+
+
+# Which cashier the SPA asks for: "desktop" (the default) or "mobile" (a phone's browser).
+DEVICES = ("desktop", "mobile")
+
+
+def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str, device: str = "desktop") -> dict:
+    """The provider's cashier link for the user's unpaid, unexpired order, for the device the SPA names; a 0.00
+    order is fulfilled at once."""
+    if device not in DEVICES:
+        raise ShopError("支付设备参数有误，应为 desktop 或 mobile", code="device_invalid")
+    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
+    if order.order_status == Order.Status.PAID:
+        raise ShopError("订单已支付，请勿重复支付", code="order_already_paid")
+    if order.order_status != Order.Status.UNPAID:
+        raise ShopError(f"订单{order.get_order_status_display()}，不能支付", code="order_not_payable")
+    if order.expire_time <= timezone.now():
+        raise ShopError("订单已超时，请重新下单", code="order_expired")
+    if order.pay_type != provider.pay_type:
+        raise ShopError(f"该订单不使用{provider.title}支付", code="pay_type_mismatch")
+    answer = {"pay_type": order.pay_type, "get_pay_type_display": provider.title}
+    if order.real_price == 0:
+        event = events.record(Kind.FREE, Direction.OUTBOUND, provider=provider, order_number=order.order_number)
+        with events.finishing(event):
+            try:
+                result = order_services.order_mark_paid(order_id=order.id, trade_no="")
+            except order_services.OrderNotPayable:  # a cancel or the expiry took the lock first
+                events.finish(event, "rejected: order_not_payable")
+                raise
+        events.finish(event, "fulfilled" if result.newly_paid else "duplicate")
+        return {**answer, "link": None, "order_status": Order.Status.PAID}
+    link = provider.pay_url(PayRequest(order_number=order.order_number, amount=order.real_price, subject=order.name,
+                                       expire_at=order.expire_time), device=device)
+    events.record(Kind.LINK, Direction.OUTBOUND, provider=provider, order_number=order.order_number, outcome="ok",
+                  params={"amount": str(order.real_price), "expire_at": str(order.expire_time),
+                          "device": device})
+    return {**answer, "link": link, "order_status": order.order_status}
+
+
+def trade_query(order: Order) -> Trade:
+    """Ask the order's provider about its trade (recorded like every outbound call); raises ProviderError."""
+    provider = provider_for(order.pay_type)
+    return events.ask(Kind.QUERY, provider, order.order_number, provider.query)
+
+
+def settle_with_gateway(order: Order) -> Order:
+    """Ask the provider about an unpaid order and fulfil it when the provider says it is paid."""
+    trade = trade_query(order)
+    if trade.paid:
+        apply_trade(provider_for(order.pay_type), order, trade)
+    return Order.objects.get(pk=order.pk)
+
+
+def payment_query(*, user_id: int, order_number: str) -> Order:
+    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid), at most once per order every
+    PAYMENT_QUERY_GATEWAY_SECONDS across all workers; the polls in between answer from the database."""
+    order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
+    if order.order_status == Order.Status.UNPAID and _gateway_turn(order.order_number):
+        order = settle_with_gateway(order)
+    return order
+
+
+def _gateway_turn(order_number: str) -> bool:
+    """True for the one poll that may ask the gateway now: an atomic add (Redis SET NX EX) that only the first
+    caller in the window wins. A notify fulfils in the database, so the polls between still see a payment."""
+    seconds = settings.PAYMENT_QUERY_GATEWAY_SECONDS
+    return seconds <= 0 or cache.add(f"payments:query-gate:{order_number}", 1, timeout=seconds)
+
+
+def payment_close_order(order_id: int, new_status: int) -> Order:
+    """What closes an unpaid order (cancel and expiry; installed as the orders app's close handler): ask the
+    provider first; if paid, fulfil; else close the trade there, and only then release coupon and credits. A
+    gateway failure leaves the order unchanged (the sweeper retries)."""
+    order = Order.objects.get(pk=order_id)
+    if order.order_status != Order.Status.UNPAID:
+        return order
+    if not PaymentEvent.objects.filter(order_number=order.order_number, kind=Kind.LINK).exists():
+        # No cashier link was ever issued, so the provider cannot know this trade: nothing to ask or close.
+        return order_services.order_release(order_id=order.id, new_status=new_status)
+    order = settle_with_gateway(order)
+    if order.order_status != Order.Status.UNPAID:
+        return order
+    provider = provider_for(order.pay_type)
+    outcome = events.ask(Kind.CLOSE, provider, order.order_number, provider.close)
+    if outcome == CloseResult.ALREADY_PAID:  # paid between our query and the close
+        order = settle_with_gateway(order)
+        if order.order_status != Order.Status.UNPAID:
+            return order
+    return order_services.order_release(order_id=order.id, new_status=new_status)

@@ -1,0 +1,42 @@
+"""Which provider serves which Order.pay_type. Adding a way to pay is a module in providers/ that implements
+base.PaymentProvider, and one `register(...)` line below."""
+from luffycityapi.apps.orders.models import Order
+from luffycityapi.core.errors import ShopError
+
+from .alipay import AlipayProvider
+from .base import PaymentProvider
+
+_by_pay_type: dict[int, PaymentProvider] = {}
+
+
+def register(provider: PaymentProvider) -> None:
+    """Serve `provider.pay_type` with `provider` (tests register a fake one and unregister it after)."""
+    _by_pay_type[provider.pay_type] = provider
+
+
+def unregister(pay_type: int) -> None:
+    _by_pay_type.pop(pay_type, None)
+
+
+def pay_types() -> list[int]:
+    """The pay types an order may be placed with."""
+    return list(_by_pay_type)
+
+
+def provider_for(pay_type: int) -> PaymentProvider:
+    """The provider of an order's pay_type; an order of a way to pay that is no longer offered cannot be paid."""
+    try:
+        return _by_pay_type[pay_type]
+    except KeyError:
+        raise ShopError("不支持的支付方式", code="pay_type_invalid") from None
+
+
+def provider_named(name: str) -> PaymentProvider:
+    """The provider stored under `name` on payment records (a view serves one provider by name)."""
+    for provider in _by_pay_type.values():
+        if provider.name == name:
+            return provider
+    raise LookupError(f"no payment provider named {name!r}")
+
+
+register(AlipayProvider(pay_type=Order.PayType.ALIPAY))
