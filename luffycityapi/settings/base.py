@@ -139,6 +139,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 FRONTEND_DIST = Path(env("FRONTEND_DIST", default=str(BASE_DIR / "frontend" / "dist")))  # `npm run build` output
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.exists() else None
+# Files whose name carries a hash of their content are cached by browsers for a year without asking again:
+# vite's assets/ (name-<8 base64url chars>.ext) and collectstatic's manifest names (name.<12 hex>.ext). Other
+# files (index.html, favicon.svg) keep whitenoise's 60 s. Precompressed .br/.gz copies beside a file (vite.config's
+# precompress, collectstatic's CompressedManifestStaticFilesStorage) are served to browsers that accept them.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$|^/static/.+\.[0-9a-f]{12}\.[a-z0-9]+$"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
