@@ -206,6 +206,8 @@ CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
 # Closes an unpaid order (cancel, expiry); payments installs one that asks the gateway first.
 ORDER_CLOSE_HANDLER = "luffycityapi.apps.payments.services.payment_close_order"
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
+# Browsers may reuse a course list/detail answer this long (less near a discount window); then revalidate (ETag).
+CATALOGUE_HTTP_MAX_AGE = env.int("CATALOGUE_HTTP_MAX_AGE", default=30)
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
