@@ -5,18 +5,18 @@ lookup, the default permission, the JSON renderer) and then does one indexed dat
 Every hot path is reported as a ratio of this, so "fast" means "close to what the machine can do at all".
 Mounted only when settings.BENCH_ENDPOINTS is on (the harness turns it on; nothing else does)."""
 from django.urls import path
+from django_redis import get_redis_connection
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from luffycityapi.apps.courses.models import Course
-from luffycityapi.core.redis import get_redis
 
 
 class FloorView(APIView):
     def get(self, request):
         course_id = request.query_params.get("course_id", "1")
         row = Course.objects.filter(pk=int(course_id) if course_id.isdecimal() else 1).values("id", "price").first()
-        in_cart = get_redis().hlen(f"cart_{request.user.id}")
+        in_cart = get_redis_connection("default").hlen(f"cart_{request.user.id}")
         return Response({"user_id": request.user.id, "course": row and {"id": row["id"], "price": str(row["price"])},
                          "cart_total": in_cart})
 

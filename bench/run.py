@@ -6,33 +6,33 @@ each with the floor (bench/floor.py) measured in the same run.
 
 The stack: gunicorn (2 sync workers, settings.prod) on a free 127.0.0.1 port, MariaDB database
 `luffycity_bench` (dropped, created and migrated here), Redis database 9 (flushed here). Only 127.0.0.1 is
-loaded, every run is bounded, and the gunicorn this script started is stopped by its PID on any exit.
+loaded, every run is bounded, and the gunicorn this script started is stopped on any exit (harness/stack.py
+starts the stack and seeds it; harness/alipay.py signs the notifies).
 Results: a table on stdout, bench-results/latest.json and bench-results/latest.png (also kept by timestamp).
 Exit status 1 when a target is missed (ratio to the floor, p99 < 100 ms) or a path answered wrongly."""
 import argparse
-import base64
-import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import recreate_database  # noqa: E402 - needs ROOT on sys.path
+from harness import stack  # noqa: E402 - needs ROOT on sys.path
+from harness.alipay import notify_body, notify_params  # noqa: E402
+from harness.seed import Pools, bench_shop  # noqa: E402
+
 RESULTS = ROOT / "bench-results"
 WORK = RESULTS / "work"
 LUA = ROOT / "bench" / "lua" / "replay.lua"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 CONNECTIONS = 32
 # Each path is also measured at 2 connections per worker, where almost nothing waits in gunicorn's queue: at 32
@@ -59,32 +59,10 @@ LABELS = {
 # --- the stack's environment -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def configure_environment(port: int, database_url: str, redis_url: str) -> dict:
     """The same variables for this process (seeding, signing tokens) and for gunicorn."""
-    env = {
-        "DJANGO_SETTINGS_MODULE": "luffycityapi.settings.prod",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        # plain http on loopback: no https redirect, no secure-only cookies, no HSTS
-        "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", "SECURE_HSTS_SECONDS": "0",
-        "ALIPAY_SANDBOX": "false",
-        "BENCH_ENDPOINTS": "true",
-        "LOG_LEVEL": "WARNING",
-        "JWT_ACCESS_MINUTES": "120",
-        # every request comes from 127.0.0.1: the per-IP login throttle would otherwise stop the journey
-        "THROTTLE_LOGIN": "1000000/min",
-    }
-    os.environ.update(env)
-    return {**os.environ}
+    return stack.configure_environment("bench", port, database_url, redis_url, ALIPAY_SANDBOX="false",
+                                       BENCH_ENDPOINTS="true", JWT_ACCESS_MINUTES="120")
 
 
 def ensure_wrk() -> str:
@@ -103,139 +81,6 @@ def ensure_wrk() -> str:
     return path
 
 
-# --- seeding -------------------------------------------------------------------------------------------------
-
-class Pools:
-    """Who and what each path uses (ids, order numbers, tokens)."""
-
-
-def seed(n_create: int, n_notify_users: int) -> Pools:
-    from decimal import Decimal
-
-    from django.contrib.auth.hashers import make_password
-    from django.utils import timezone
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    from luffycityapi.apps.cart import store as cart_store
-    from luffycityapi.apps.courses.models import (Activity, Course, CourseCategory, CourseChapter, CourseDiscount,
-                                                  CourseLesson)
-    from luffycityapi.apps.orders.models import Order, OrderDetail
-    from luffycityapi.apps.users.models import User, UserCourse
-    from luffycityapi.core.redis import get_redis
-
-    now = timezone.now()
-    categories = CourseCategory.objects.bulk_create([CourseCategory(name=f"分类 {i}", orders=i) for i in range(4)])
-    courses = Course.objects.bulk_create([
-        Course(name=f"压测课程 {i}", category=categories[i % 4], brief="用于压测的课程。" * 5,
-               price=Decimal(f"{99 + i * 10}.00"), credit=50 * (i % 3), orders=i, level=i % 3)
-        for i in range(60)])
-    courses = list(Course.objects.order_by("id"))
-    activity = Activity.objects.create(name="压测限时活动", start_time=now - timedelta(days=1),
-                                       end_time=now + timedelta(days=7))
-    CourseDiscount.objects.bulk_create([
-        CourseDiscount(course=c, activity=activity, kind=(1, 2, 3)[i % 3],
-                       value=(Decimal("49.00"), Decimal("0.80"), Decimal("0.00"))[i % 3])
-        for i, c in enumerate(courses) if i % 4 == 0])
-    CourseChapter.objects.bulk_create([CourseChapter(course=c, orders=n, name=f"第 {n} 章")
-                                       for c in courses for n in range(1, 4)])
-    CourseLesson.objects.bulk_create([CourseLesson(chapter=ch, orders=n, name=f"第 {n} 节", duration="10:00")
-                                      for ch in CourseChapter.objects.all() for n in range(1, 5)])
-
-    password = make_password(PASSWORD)  # one real PBKDF2 hash shared by every bench user
-
-    def users(prefix: int, n: int) -> list[User]:
-        User.objects.bulk_create([User(username=str(prefix + i), mobile=str(prefix + i), password=password)
-                                  for i in range(n)], batch_size=1000)
-        return list(User.objects.filter(mobile__gte=str(prefix), mobile__lt=str(prefix + n)).order_by("mobile"))
-
-    pools = Pools()
-    pools.base = users(13600000000, 200)      # floor, cart list, pay link, polling, duplicate notifies
-    pools.cart = users(13610000000, 200)      # cart add
-    pools.create = users(13620000000, n_create)   # quote (read-only) and order create (one order each)
-    pools.notify = users(13630000000, n_notify_users)  # 20 unpaid orders each for distinct notifies
-    pools.journey = users(13640000000, 2000)  # one fresh user per journey
-    pools.courses = courses
-
-    def token(user) -> str:
-        return str(AccessToken.for_user(user))
-
-    for name in ("base", "cart", "create"):
-        setattr(pools, f"{name}_tokens", [token(u) for u in getattr(pools, name)])
-
-    expire = now + timedelta(hours=2)
-    orders, details, grants = [], [], []
-    pools.paid, pools.unpaid_link, pools.unpaid_notify = [], [], []
-
-    def order(user, number, course, status, **extra):
-        o = Order(user=user, order_number=number, order_status=status, total_price=course.price,
-                  real_price=course.price, expire_time=expire, name=f"购买课程：{course.name}", **extra)
-        orders.append(o)
-        details.append((number, course))
-        return o
-
-    for i, user in enumerate(pools.base):
-        order(user, f"BP{i:06d}", courses[0], Order.Status.PAID, pay_time=now, trade_no=f"2026BP{i:010d}")
-        grants.append(UserCourse(user=user, course=courses[0], order_number=f"BP{i:06d}"))
-        pools.paid.append((pools.base_tokens[i], f"BP{i:06d}", courses[0].price))
-        for j in (1, 2):
-            order(user, f"BL{i:06d}{j}", courses[j], Order.Status.UNPAID)
-            pools.unpaid_link.append((pools.base_tokens[i], f"BL{i:06d}{j}"))
-    for i, user in enumerate(pools.notify):
-        for j in range(20):
-            number = f"BN{i:06d}{j:02d}"
-            order(user, number, courses[10 + j], Order.Status.UNPAID)
-            pools.unpaid_notify.append((number, courses[10 + j].price))
-    Order.objects.bulk_create(orders, batch_size=2000)
-    ids = dict(Order.objects.filter(order_number__startswith="B").values_list("order_number", "id"))
-    OrderDetail.objects.bulk_create([
-        OrderDetail(order_id=ids[number], course=course, name=course.name, price=course.price,
-                    real_price=course.price) for number, course in details], batch_size=2000)
-    UserCourse.objects.bulk_create(grants)
-
-    # carts: base users hold four courses; create users two selected ones (distinct from any order they have)
-    redis = get_redis()
-    pipe = redis.pipeline(transaction=False)
-    for user in pools.base:
-        pipe.hset(f"cart_{user.id}", mapping={str(c.id): "1" for c in courses[3:7]})
-    for i, user in enumerate(pools.create):
-        pipe.hset(f"cart_{user.id}", mapping={str(courses[7 + i % 40].id): "1", str(courses[8 + i % 40].id): "1"})
-    pipe.execute()
-    assert cart_store.count(pools.base[0].id) == 4
-    return pools
-
-
-def signer():
-    """Alipay's side of a notify: RSA2 over the sorted, non-empty parameters, with the sandbox's private key."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-    from django.conf import settings
-
-    key = serialization.load_pem_private_key(Path(settings.SANDBOX_PRIVATE_KEY_FILE).read_bytes(), password=None)
-
-    def sign(params: dict) -> str:
-        content = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if v not in ("", None))
-        signature = key.sign(content.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return urlencode({**params, "sign_type": "RSA2", "sign": base64.b64encode(signature).decode()})
-
-    return sign
-
-
-def notify_params(order_number: str, amount, trade_no: str) -> dict:
-    from django.conf import settings
-
-    now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    amount = f"{amount:.2f}"
-    return {
-        "gmt_create": now, "charset": "utf-8", "gmt_payment": now, "notify_time": now, "subject": "购买课程",
-        "buyer_id": "2088102177846880", "invoice_amount": amount, "version": "1.0",
-        "notify_id": f"N{trade_no}", "notify_type": "trade_status_sync", "out_trade_no": order_number,
-        "total_amount": amount, "trade_status": "TRADE_SUCCESS", "trade_no": trade_no,
-        "auth_app_id": settings.ALIPAY_APP_ID, "receipt_amount": amount, "point_amount": "0.00",
-        "buyer_pay_amount": amount, "app_id": settings.ALIPAY_APP_ID, "seller_id": settings.SANDBOX_SELLER_ID,
-        "fund_bill_list": f'[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]',
-    }
-
-
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -243,7 +88,6 @@ FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 def request_files(pools: Pools) -> dict:
     """One wrk request file per path: (file, distinct, expected statuses, expected body)."""
     WORK.mkdir(parents=True, exist_ok=True)
-    sign = signer()
     courses = pools.courses
 
     def write(name, rows):
@@ -274,11 +118,11 @@ def request_files(pools: Pools) -> dict:
                                         for t, no in pools.unpaid_link]), False, "200", ""),
         "notify_distinct": (write("notify_distinct", [
             ("POST", "/api/payments/alipay/notify", FORM_TYPE, "",
-             sign(notify_params(no, amount, f"2026N{no[2:]}"))) for no, amount in pools.unpaid_notify]),
+             notify_body(notify_params(no, amount, trade_no=f"2026N{no[2:]}"))) for no, amount in pools.unpaid_notify]),
             True, "200", "success"),
         "notify_duplicate": (write("notify_duplicate", [
             ("POST", "/api/payments/alipay/notify", FORM_TYPE, "",
-             sign(notify_params(no, amount, f"2026BP{no[2:]:0>10}"))) for _, no, amount in pools.paid]),
+             notify_body(notify_params(no, amount, trade_no=f"2026BP{no[2:]:0>10}"))) for _, no, amount in pools.paid]),
             False, "200", "success"),
         "poll_paid": (write("poll_paid", [("GET", f"/api/payments/alipay/query/{no}/", "", t, "")
                                           for t, no, _ in pools.paid]), False, "200", ""),
@@ -322,58 +166,16 @@ def measured_specs(files: dict) -> tuple[dict, dict, dict]:
 
 # --- the server ----------------------------------------------------------------------------------------------
 
-class Server:
-    """The gunicorn this run started; stopped by its PID whatever happens."""
-
-    def __init__(self, port: int, env: dict):
-        self.port = port
-        self.log = RESULTS / "gunicorn.log"
-        self.proc = subprocess.Popen(
-            [str(GUNICORN), "luffycityapi.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--worker-class", "sync", "--backlog", "2048", "--timeout", "60", "--log-level", "warning",
-             "--error-logfile", str(self.log)],
-            cwd=ROOT, env=env, start_new_session=True)
-
-    def wait_ready(self, timeout=60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"bench: gunicorn exited with {self.proc.returncode}; see {self.log}")
-            try:
-                status, _ = http_call(self.port, "GET", "/api/health/")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit("bench: gunicorn did not answer /api/health/ in time")
-
-    def drain(self) -> None:
-        """Wait until both workers have worked off what a finished wrk run left queued (wrk stops on time, but
-        up to 32 requests it sent are still in the listen queue): the next run must not pay for them. The queue
-        is first in, first out, so a health check answered means what was queued before it has been taken."""
-        for _ in range(2):
-            http_call(self.port, "GET", "/api/health/", timeout=30)
-        time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM to the master only: it stops its own workers
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+def drain(port: int) -> None:
+    """Wait until both workers have worked off what a finished wrk run left queued (wrk stops on time, but up to
+    32 requests it sent are still in the listen queue): the next run must not pay for them. The queue is first
+    in, first out, so a health check answered means what was queued before it has been taken."""
+    for _ in range(2):
+        http_call(port, "GET", "/api/health/", timeout=30)
+    time.sleep(0.1)
 
 
-def http_call(port, method, path, body=None, headers=None, timeout=10.0):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+http_call = stack.http_call
 
 
 # --- load ----------------------------------------------------------------------------------------------------
@@ -431,7 +233,6 @@ def run_journey(port: int, pools: Pools, duration: float) -> dict:
     """login → cart add → order → pay link → notify → query, by 32 concurrent users, each journey a new user.
     Driven from Python, not wrk: the notify must be RSA-signed for an order number that exists only once the
     order is created, and wrk's Lua cannot sign."""
-    sign = signer()
     users = iter(pools.journey)
     # courses without a discount window (every 4th has one, some of them free: a 0.00 order needs no payment)
     course_ids = [c.id for i, c in enumerate(pools.courses) if i >= 40 and i % 4]
@@ -463,9 +264,8 @@ def run_journey(port: int, pools: Pools, duration: float) -> dict:
         order = json.loads(content)
         status, content = timed("pay_link", "GET", f"/api/payments/alipay/{order['order_number']}/", None, auth)
         assert status == 200 and json.loads(content)["link"], (status, content[:200])
-        from decimal import Decimal
-
-        body = sign(notify_params(order["order_number"], Decimal(order["real_price"]), f"2026J{n:012d}"))
+        number, amount = order["order_number"], Decimal(order["real_price"])
+        body = notify_body(notify_params(number, amount, trade_no=f"2026J{n:012d}"))
         status, content = timed("notify", "POST", "/api/payments/alipay/notify", body, {"Content-Type": FORM_TYPE})
         assert status == 200 and content == b"success", (status, content[:200])
         status, content = timed("query", "GET", f"/api/payments/alipay/query/{order['order_number']}/", None, auth)
@@ -603,31 +403,21 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "6")),
                         help="seconds of load per path (default 6)")
     parser.add_argument("--only", default="", help="comma-separated paths (the floor always runs)")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/luffycity_bench"))
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    database_url, redis_url = stack.own_urls("bench", 9)
+    parser.add_argument("--database-url", default=database_url)
+    parser.add_argument("--redis-url", default=redis_url)
     args = parser.parse_args()
     wanted = [n for n in ORDER if not args.only or n == "floor" or n in args.only.split(",")]
 
     RESULTS.mkdir(exist_ok=True)
     wrk = ensure_wrk()
-    port = free_port()
+    port = stack.free_port()
     env = configure_environment(port, args.database_url, args.redis_url)
     started = time.monotonic()
 
     print(f"bench: fresh database {urlparse(args.database_url).path.lstrip('/')}, Redis {args.redis_url}", flush=True)
-    recreate_database(args.database_url, suffix="_bench")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from luffycityapi.core.redis import get_redis
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("alipay_keys", stdout=open(os.devnull, "w"))
-    get_redis().flushdb()
-    pools = seed(n_create=8000, n_notify_users=500)
+    stack.prepare(args.database_url, suffix="_bench")
+    pools = bench_shop(n_create=8000, n_notify_users=500, password=PASSWORD)
     files = request_files(pools)
     warm_specs, slice_specs, calm_specs = measured_specs(files)
     from django.db import connections
@@ -635,28 +425,25 @@ def main() -> int:
     connections.close_all()  # gunicorn's workers get their own; this process only signs from here on
     print(f"bench: seeded in {time.monotonic() - started:.0f} s; starting gunicorn on 127.0.0.1:{port}", flush=True)
 
-    server = Server(port, env)
-
-    def on_signal(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    server = stack.Stack(env, RESULTS)
+    stack.exit_on_signals("bench")
     results = {}
     try:
-        server.wait_ready()
+        server.start("gunicorn", stack.gunicorn(port, 2, "--worker-class", "sync", "--backlog", "2048", "--timeout",
+                                                "60", "--log-level", "warning"))
+        server.wait_ready(port, timeout=60)
         # warm both workers (imports, connections, the catalogue cache) before anything is measured
         warm = (WORK / "warm.tsv")
         warm.write_text("".join(line for name in ("floor", "course_list", "course_detail", "cart_list", "poll_paid")
                                 for line in files[name][0].read_text().splitlines(keepends=True)[:50]))
         run_wrk(wrk, port, "warm", (warm, False, "200", ""), 2)
-        server.drain()
+        drain(port)
         slice_seconds = max(1.0, args.duration / ROUNDS)
         floor_slices = []
 
         def measure(label, spec, seconds, connections=CONNECTIONS):
             row = run_wrk(wrk, port, label, spec, seconds, connections)
-            server.drain()
+            drain(port)
             return row
 
         def calm(name):
@@ -670,7 +457,7 @@ def main() -> int:
             print(f"bench: {name} …", flush=True)
             if name == "journey":
                 results[name] = run_journey(port, pools, args.duration)
-                server.drain()
+                drain(port)
                 continue
             # Steady state, not the first second: each path's own first-use costs (its code paths' lazy set-up,
             # the gateway client's keys, a 32-deep queue formed while both workers pay them) are run off

@@ -10,6 +10,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.setup_logging.connect
+def _log_like_the_shop(**kwargs):
+    """The worker and beat log through settings.LOGGING (core/logconfig.py): same format as the web (plain or JSON
+    lines), the shop's levels, and the sandbox's idle beat kept out of INFO. Connecting this tells Celery not to
+    install its own root handler."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
 @signals.worker_init.connect
 def _refuse_to_work_without_alipay_keys(**kwargs):
     """A worker runs expiry (close), refunds and reconciliation against Alipay: like gunicorn (wsgi.py), it

@@ -44,11 +44,24 @@ def _dev_keys():
 @pytest.fixture(autouse=True)
 def redis_conn():
     """The test Redis database, emptied before each test."""
-    from luffycityapi.core.redis import get_redis
+    from django_redis import get_redis_connection
 
-    conn = get_redis()
+    conn = get_redis_connection("default")
     conn.flushdb()
     yield conn
+
+
+@pytest.fixture
+def use_redis():
+    """Point the shop at another Redis for the duration of a `with`. The cache and the raw client
+    (`get_redis_connection`) both come from CACHES, so that is the setting that moves."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    def use(url):
+        return override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": url}})
+
+    return use
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 // 390 px wide (a phone): a fresh student logs in, adds a course from the list, checks out with the
-// server's quote, pays on the sandbox cashier (the pay overlay, the cashier and the return page at
-// 390 px), sees the success page in the checkout tab, the user pages with the paid order, then logs
-// out and in again. Every page must fit the width (no horizontal scrolling).
+// server's quote, pays on the sandbox's PHONE cashier (the SPA asks for ?device=mobile, the shop links
+// alipay.trade.wap.pay; the pay overlay, the cashier and the return page at 390 px), sees the success page in
+// the checkout tab, the user pages with the paid order, then logs out and in again. Every page must fit the
+// width (no horizontal scrolling).
 import { test, before, after } from 'node:test'
 import {
   assert, launch, newSession, registerFresh, pickBuyableCourses, addFromCard, selectOnly, settledQuote, payInNewTab,
+  sim, paymentEvents, BASE,
 } from './helpers.mjs'
 
 let browser
@@ -60,13 +62,25 @@ test('mobile 390px: list → cart → checkout → pay → success, login, nothi
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `the overlay's box is inside the screen (${JSON.stringify(box)})`)
     await snap(page, 'pay-overlay')
     await fits(page, 'pay overlay')
+    // It is Alipay's phone cashier (wap pay), not the desktop one, and it fits the phone.
+    assert.equal(await cashier.locator('#cashier-order').getAttribute('data-cashier'), 'wap')
+    assert.equal(await cashier.title(), '支付宝 · 手机网站支付')
+    assert.equal(await cashier.locator('#cashier-quit').getAttribute('href'), `${BASE}/user/orders?status=0`)
+    assert.match(await cashier.locator('#cashier-pay').innerText(), /打开支付宝App付款/)
+    const payBox = await cashier.locator('#cashier-pay').boundingBox()
+    assert.ok(payBox && payBox.x >= 0 && payBox.x + payBox.width <= 390 && payBox.width >= 300,
+      `the pay button spans the phone's width (${JSON.stringify(payBox)})`)
+    assert.equal((await sim(`trades/${orderNumber}`)).method, 'alipay.trade.wap.pay')
     await snap(cashier, 'cashier')
+    await fits(cashier, 'phone cashier')
 
     await cashier.locator('#cashier-pay').click()
     await cashier.waitForURL((u) => u.pathname === '/alipay', { timeout: 30_000 })
     await cashier.getByTestId('pay-success').waitFor({ timeout: 30_000 })
     assert.equal((await cashier.getByTestId('success-order-number').innerText()).trim(), orderNumber)
     assert.ok((await cashier.getByTestId('success-course').allInnerTexts()).some((n) => n.includes(course.name)))
+    const link = (await paymentEvents(orderNumber)).find((e) => e.kind === 'link')
+    assert.equal(link && link.params.device, 'mobile', 'the shop recorded a phone link')
     await snap(cashier, 'return-success')
     await fits(cashier, 'return page')
     await cashier.close()

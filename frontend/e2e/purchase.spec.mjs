@@ -67,6 +67,7 @@ test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeo
     await page.getByTestId('pay-overlay').waitFor()
     await page.getByTestId('pay-countdown').waitFor()
     await snap(page, 'pay-overlay')
+    assert.equal(await cashier.locator('#cashier-order').getAttribute('data-cashier'), 'page', 'a desktop gets page pay')
     await snap(cashier, 'cashier')
 
     await cashier.locator('#cashier-pay').click()

@@ -94,12 +94,28 @@ describe('Order (checkout) page', () => {
     await w.get('[data-testid=pay-button]').trigger('click')
     await flushPromises()
     expect(ordersApi.createOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
-    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N100')
+    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N100', 'desktop') // jsdom's 1024 px window
     expect(openSpy).toHaveBeenCalledWith('http://127.0.0.1:8000/sandbox/alipay/gateway.do?x=1', '_blank')
     const overlay = document.querySelector('[data-testid=pay-overlay]')
     expect(overlay).not.toBeNull()
     expect(document.querySelector('[data-testid=pay-countdown]').textContent).toMatch(/^1[45]:\d\d$/)
     w.unmount()
+  })
+
+  it('pay on a phone-wide window: asks the API for the phone cashier', async () => {
+    vi.stubGlobal('innerWidth', 390)
+    ordersApi.createOrder.mockResolvedValue({ order_number: 'N102', order_timeout: 900, real_price: '250.00' })
+    paymentsApi.fetchAlipayLink.mockResolvedValue({ pay_type: 0, link: 'http://gw/wap' })
+    try {
+      const w = await mountOrder()
+      await w.get('[data-testid=pay-button]').trigger('click')
+      await flushPromises()
+      expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N102', 'mobile')
+      expect(openSpy).toHaveBeenCalledWith('http://gw/wap', '_blank')
+      w.unmount()
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   it('popup blocked: shows a clickable link instead', async () => {
@@ -137,7 +153,7 @@ describe('Order (checkout) page', () => {
     await flushPromises()
     expect(confirm).toHaveBeenCalled()
     expect(confirm.mock.calls[0][0]).toContain('所选课程已在未支付的订单中')
-    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('OLD1')
+    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('OLD1', 'desktop')
     expect(openSpy).toHaveBeenCalledWith('http://gw/old', '_blank')
     expect(document.querySelector('[data-testid=pay-order-number]').textContent).toBe('OLD1')
     w.unmount()

@@ -95,7 +95,7 @@ describe('my orders', () => {
     const w = await mountAt('/user/orders')
     await w.get('[data-testid=order-row-pay]').trigger('click')
     await flushPromises()
-    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N1')
+    expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N1', 'desktop')
     expect(open).toHaveBeenCalledWith('http://gw/again', '_blank')
     expect(document.querySelector('[data-testid=pay-overlay]')).not.toBeNull()
     expect(document.querySelector('[data-testid=pay-order-number]').textContent).toBe('N1')

@@ -3,12 +3,12 @@ core.middleware, whatever answered the request.)"""
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
+from django_redis import get_redis_connection
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from .redis import get_redis
 
 
 @extend_schema(responses={200: dict, 503: dict})
@@ -27,7 +27,7 @@ def health(request):
     except Exception as exc:  # noqa: BLE001 - any failure means "down", reported, not raised
         status["db"] = f"down: {exc.__class__.__name__}"
     try:
-        get_redis().ping()
+        get_redis_connection("default").ping()
         status["redis"] = "ok"
     except Exception as exc:  # noqa: BLE001
         status["redis"] = f"down: {exc.__class__.__name__}"

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from luffycityapi.core.logconfig import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
@@ -102,14 +104,25 @@ def celery_broker_url(redis_url: str) -> str:
     return redis_url
 
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+def redis_cache(redis_url: str) -> dict:
+    """The one Redis configuration: django-redis's cache, whose raw client (`get_redis_connection("default")`)
+    also holds the shop's own keys (cart hashes, the order-number sequence), so both share one pool per process.
+    Short socket timeouts turn a hung Redis into a 503 rather than a hung worker; the health check re-PINGs a
+    connection idle for 30 s before using it, so one dropped by a Redis restart is not the request's error."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": redis_url,
         "KEY_PREFIX": "cache",
         "TIMEOUT": 300,
+        "OPTIONS": {
+            "SOCKET_TIMEOUT": 3,
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
+        },
     }
-}
+
+
+CACHES = {"default": redis_cache(REDIS_URL)}
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -162,6 +175,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="20/min"),
         "register": env("THROTTLE_REGISTER", default="10/min"),
+        # Per student: the SPA polls an unpaid order every 2 s at the fastest (backing off to 10 s), plus the
+        # "我已完成支付" button and a second tab.
+        "payment_query": env("THROTTLE_PAYMENT_QUERY", default="60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # How many reverse proxies in front of the shop append to X-Forwarded-For. Unset, DRF's throttles would key
@@ -208,19 +224,15 @@ ORDER_CLOSE_HANDLER = "luffycityapi.apps.payments.services.payment_close_order"
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 # Browsers may reuse a course list/detail answer this long (less near a discount window); then revalidate (ETag).
 CATALOGUE_HTTP_MAX_AGE = env.int("CATALOGUE_HTTP_MAX_AGE", default=30)
+# The poll of an unpaid order asks Alipay's trade.query at most once per order in this many seconds (all workers);
+# the other polls answer from the database, which the notify fulfils. 0 asks on every poll.
+PAYMENT_QUERY_GATEWAY_SECONDS = env.int("PAYMENT_QUERY_GATEWAY_SECONDS", default=3)
 
+# One line per event at INFO, parameters and signed URLs at DEBUG; LOG_FORMAT=json for JSON lines (core/logconfig.py,
+# shared with the Celery worker and gunicorn).
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "luffycityapi": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-    },
-}
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING = logging_config(LOG_LEVEL, LOG_FORMAT)
 
 # --- Alipay (all read at call time by payments.providers.alipay; see api-contract.md) ---
 KEYS_DIR = Path(env("KEYS_DIR", default=str(VAR_DIR / "keys")))

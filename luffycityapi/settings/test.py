@@ -1,6 +1,6 @@
 """The test suite: same stacks as dev/prod (never mocked), fast password hashing, generous throttles."""
 from .base import *  # noqa: F401,F403
-from .base import EMBEDDED_REDIS, REDIS_URL, celery_broker_url, env
+from .base import EMBEDDED_REDIS, REDIS_URL, celery_broker_url, env, redis_cache
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -17,18 +17,12 @@ def _with_db(url: str, db: int) -> str:
 
 
 REDIS_URL = _with_db(REDIS_URL, REDIS_TEST_DB)
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "cache",
-    }
-}
+CACHES = {"default": redis_cache(REDIS_URL)}
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "10000/min", "register": "10000/min"}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "10000/min", "register": "10000/min", "payment_query": "10000/min"}
 
 # TEST_RUN_NAME lets two suites run at once on one machine (e.g. two developers): each gets its own test
 # database and should also set its own REDIS_TEST_DB.

@@ -159,10 +159,11 @@ def browser():
 
 @pytest.fixture
 def open_cashier(client, gateway_url, browser, base_url):
-    """page.pay link → 302 → the cashier page (a requests.Response)."""
+    """page.pay link (wap.pay with wap=True) → 302 → the cashier page (a requests.Response)."""
     def open_(out_trade_no, total_amount="99.00", subject="Django 入门课", return_url=None, notify_url=None,
-              **biz):
-        order_string = client.api_alipay_trade_page_pay(
+              wap=False, **biz):
+        link = client.api_alipay_trade_wap_pay if wap else client.api_alipay_trade_page_pay
+        order_string = link(
             subject=subject, out_trade_no=out_trade_no, total_amount=total_amount,
             return_url=return_url if return_url is not None else base_url + "/shop/return/",
             notify_url=notify_url, **biz)
@@ -176,6 +177,24 @@ def open_cashier(client, gateway_url, browser, base_url):
     return open_
 
 
+# A return's keys in the order Alipay emits them (§2), page pay and wap pay alike.
+RETURN_KEYS = ["charset", "out_trade_no", "method", "total_amount", "sign", "trade_no", "auth_app_id", "version",
+               "app_id", "sign_type", "seller_id", "timestamp"]
+
+
 def return_params(location: str) -> dict:
     """The params of a return redirect, as the shop's view would see them (request.GET.dict())."""
     return dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
+
+
+def pay_and_return(browser, cashier, base_url) -> dict:
+    """Click the cashier's one-step pay; the browser is sent to the shop's return URL with Alipay's params,
+    in Alipay's order. Returns them."""
+    paid = browser.submit(cashier, "cashier-pay")
+    assert paid.status_code == 302
+    location = paid.headers["Location"]
+    assert location.startswith(base_url + "/shop/return/?charset=utf-8&out_trade_no=")
+    data = return_params(location)
+    assert list(data) == RETURN_KEYS
+    assert "+" in location.split("timestamp=")[1]  # the timestamp's space encoded as "+"
+    return data

@@ -5,7 +5,6 @@ by its own PID, every wait bounded.
 Tests using it need committed data (`django_db(transaction=True)`): the subprocess has its own connection."""
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,13 +14,9 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from harness.stack import free_port
+
 ROOT = Path(settings.BASE_DIR)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_database_url() -> str:

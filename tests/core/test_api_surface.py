@@ -27,8 +27,8 @@ def test_health_reports_db_and_redis_ok(api_client):
     assert response.json() == {"db": "ok", "redis": "ok"}
 
 
-def test_health_names_redis_when_it_is_down(api_client):
-    with override_settings(REDIS_URL=UNREACHABLE_REDIS):
+def test_health_names_redis_when_it_is_down(api_client, use_redis):
+    with use_redis(UNREACHABLE_REDIS):
         response = api_client.get("/api/health/")
 
     body = assert_error(response, 503, "unhealthy")
@@ -42,9 +42,21 @@ def test_health_ignores_a_bad_token(api_client):
     assert api_client.get("/api/health/").status_code == 200
 
 
-def test_redis_down_is_a_json_503_not_a_crash(auth_client):
-    with override_settings(REDIS_URL=UNREACHABLE_REDIS):
+def test_redis_down_is_a_json_503_not_a_crash(auth_client, use_redis):
+    with use_redis(UNREACHABLE_REDIS):
         response = auth_client.get("/api/cart/")
+
+    assert_error(response, 503, "redis_unavailable")
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("get", "/api/courses/", None),  # the catalogue cache (Django's cache API, django-redis)
+    ("post", "/api/users/login/", {"username": "nobody", "password": "wrong-pass"}),  # the login throttle's count
+])
+def test_redis_down_behind_the_cache_api_is_a_json_503(api_client, use_redis, method, path, body):
+    """The cache API wraps Redis's error in its own exception; it is still "Redis is down", not a crash."""
+    with use_redis(UNREACHABLE_REDIS):
+        response = getattr(api_client, method)(path, body, format="json")
 
     assert_error(response, 503, "redis_unavailable")
 

@@ -1,16 +1,14 @@
 """Fault tests: the live shop with its sandbox gateway (the payments fixtures), real processes, real servers."""
-import socket
-
 import pytest
 from payments.conftest import coupon_log, place_order, post_notify, shop_env, student  # noqa: F401  (fixtures)
+
+from harness.stack import free_port
 
 
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on: connecting to it is refused, like a gateway that is down."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Redis down while adding to the cart or creating an order: a clear 503 and no half order. Two real faults, no
-mocks: REDIS_URL pointing at a closed port (nothing answers), and a real redis-server of our own that still
-answers reads but refuses writes (maxmemory 1, noeviction), so an order fails in the middle: after the cart was
-read, at the order-number INCR."""
+mocks: the shop's Redis (CACHES) pointing at a closed port (nothing answers), and a real redis-server of our own
+that still answers reads but refuses writes (maxmemory 1, noeviction), so an order fails in the middle: after the
+cart was read, at the order-number INCR."""
 import shutil
 import subprocess
 import sys
@@ -11,25 +11,12 @@ from pathlib import Path
 import pytest
 import redis
 from api_asserts import assert_error
-from django.test import override_settings
 
 from luffycityapi.apps.coupon.models import CouponLog
 from luffycityapi.apps.orders.models import Order, OrderDetail
 from luffycityapi.apps.users.models import Credit, User
-from luffycityapi.core import redis as core_redis
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def use_redis():
-    """Point the shop at another Redis for the duration of a `with` (the client cache cleared both ways)."""
-    def use(url):
-        core_redis._client.cache_clear()
-        return override_settings(REDIS_URL=url)
-
-    yield use
-    core_redis._client.cache_clear()
 
 
 @pytest.fixture
@@ -112,6 +99,9 @@ def test_redis_refusing_writes_mid_order_rolls_the_order_back(client_for, make_u
     with use_redis(url):
         for course in courses:
             assert client.post("/api/cart/", {"course_id": course.id}, format="json").status_code == 201
+        # The student looks at the cart first: the catalogue rows it shows are now in the cache, which shares
+        # this Redis, so what follows only reads them and the one write left to refuse is the order's own.
+        assert len(client.get("/api/cart/").json()["cart"]) == 2
         conn.config_set("maxmemory", 1)  # reads still answer; every write is refused (OOM)
         for choice in ({"user_coupon_id": log.id, "credit": 0}, {"user_coupon_id": -1, "credit": 300}):
             response = client.post("/api/orders/", {"pay_type": 0, **choice}, format="json")
@@ -119,6 +109,9 @@ def test_redis_refusing_writes_mid_order_rolls_the_order_back(client_for, make_u
             _nothing_ordered(user)
             assert CouponLog.objects.get(pk=log.pk).order_id is None
         assert len(client.get("/api/cart/").json()["cart"]) == 2
+        refused = {cmd: stats["rejected_calls"] for cmd, stats in conn.info("commandstats").items()
+                   if stats.get("rejected_calls")}
+        assert refused == {"cmdstat_incrby": 2}  # the order number's INCR(BY), each time, and nothing before it
         conn.config_set("maxmemory", 0)  # Redis recovers: the same checkout now goes through, once
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/api/orders/", {"pay_type": 0, "user_coupon_id": -1, "credit": 300},

@@ -1,47 +1,22 @@
-"""Payment test helpers: real RSA2 signatures made with the sandbox gateway's dev key (our own signer here, so
-the shop's verification is tested against independent code), and orders placed through the HTTP API."""
-import base64
+"""Payment test helpers: real RSA2 signatures made with the sandbox gateway's dev key by the sandbox's own signer
+(independent of the SDK the shop verifies with; shared with bench and soak through harness/alipay.py), and orders
+placed through the HTTP API."""
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
 from conftest import bearer
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from django.conf import settings
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
+from harness.alipay import notify_params  # noqa: F401 - the tests import it from here
+from luffycityapi.apps.alipay_sandbox.signing import sign_params  # noqa: F401 - likewise
+
 WRONG_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def sign_params(params: dict, key=None) -> dict:
-    """Sign as Alipay does for notifies/returns: drop sign, sign_type and empty values, sort, join raw values."""
-    if key is None:
-        key = serialization.load_pem_private_key(open(settings.SANDBOX_PRIVATE_KEY_FILE, "rb").read(), password=None)
-    content = "&".join(f"{k}={v}" for k, v in sorted(params.items())
-                       if k not in ("sign", "sign_type") and v not in ("", None))
-    signature = key.sign(content.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return {**params, "sign_type": "RSA2", "sign": base64.b64encode(signature).decode()}
-
-
-def notify_params(order_number: str, amount: str, *, status="TRADE_SUCCESS", trade_no="2026112522001400000000000001",
-                  app_id=None, **extra) -> dict:
-    now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    params = {
-        "gmt_create": now, "charset": "utf-8", "gmt_payment": now, "notify_time": now, "subject": "购买课程",
-        "buyer_id": "2088102177846880", "invoice_amount": amount, "version": "1.0",
-        "notify_id": "2026112500222000000000000001", "fund_bill_list": f'[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]',
-        "notify_type": "trade_status_sync", "out_trade_no": order_number, "total_amount": amount,
-        "trade_status": status, "trade_no": trade_no, "auth_app_id": app_id or settings.ALIPAY_APP_ID,
-        "receipt_amount": amount, "point_amount": "0.00", "buyer_pay_amount": amount,
-        "app_id": app_id or settings.ALIPAY_APP_ID, "seller_id": settings.SANDBOX_SELLER_ID,
-    }
-    params.update(extra)
-    return params
 
 
 @pytest.fixture
@@ -113,9 +88,10 @@ class Shop:
         return self.call("POST", "/api/orders/", 201,
                          json={"pay_type": 0, "user_coupon_id": coupon_id, "credit": credit}).json()
 
-    def open_cashier(self, order_number) -> str:
-        """Follow the pay link like a browser: the gateway answers a 302 to its cashier page."""
-        link = self.call("GET", f"/api/payments/alipay/{order_number}/", 200).json()["link"]
+    def open_cashier(self, order_number, device=None) -> str:
+        """Follow the pay link (for `device`, if given) like a browser: the gateway answers a 302 to its cashier."""
+        query = f"?device={device}" if device else ""
+        link = self.call("GET", f"/api/payments/alipay/{order_number}/{query}", 200).json()["link"]
         assert link.startswith(self.base + "/sandbox/alipay/gateway.do?")
         gateway = self.browser.get(link, allow_redirects=False, timeout=TIMEOUT)
         assert gateway.status_code == 302, gateway.text[:500]

@@ -51,6 +51,26 @@ def test_student_pays_with_a_coupon_on_the_sandbox_cashier(student, make_course,
     assert {k: v for k, v in run_audit().items() if v} == {}
 
 
+def test_student_pays_on_a_phone_through_the_wap_cashier(student, make_course, shop_env):
+    course = make_course(price="66.60")
+    order = student.order([course.id])
+
+    cashier = student.open_cashier(order["order_number"], device="mobile")
+    page = student.browser.get(cashier, timeout=TIMEOUT).text
+    assert 'data-cashier="wap"' in page and "打开支付宝App付款" in page
+    assert f'id="cashier-quit" href="{shop_env}/user/orders?status=0"' in page
+    paid = student.click(cashier, "pay")
+    assert paid.status_code == 302
+    back = urlsplit(paid.headers["Location"])
+    assert back.path == "/alipay" and "method=alipay.trade.wap.pay.return" in back.query
+
+    result = student.call("GET", f"/api/payments/alipay/result/?{back.query}", 200).json()
+    assert result["real_price"] == "66.60" and [c["id"] for c in result["course_list"]] == [course.id]
+    wait_for(lambda: _notified(order["order_number"]), what="the sandbox's notify")
+    assert Order.objects.get(order_number=order["order_number"]).order_status == Order.Status.PAID
+    assert PaymentEvent.objects.get(kind="link", order_number=order["order_number"]).params["device"] == "mobile"
+
+
 def test_lost_return_is_found_by_the_notify_and_by_polling(student, make_course):
     course = make_course(price="88.00")
     order = student.order([course.id])

@@ -1,8 +1,15 @@
 import http from './http'
 
-/** {pay_type, get_pay_type_display, link} — link may be null when the order is already paid. */
-export const fetchAlipayLink = (orderNumber) =>
-  http.get(`/payments/alipay/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+/**
+ * {pay_type, get_pay_type_display, link} — link may be null when the order is already paid.
+ * @param {string} orderNumber
+ * @param {'desktop'|'mobile'} [device] the cashier to link to (utils/device payDevice); the server's default
+ *   is desktop
+ */
+export const fetchAlipayLink = (orderNumber, device) =>
+  http
+    .get(`/payments/alipay/${encodeURIComponent(orderNumber)}/`, device ? { params: { device } } : undefined)
+    .then((r) => r.data)
 
 /**
  * Relay the query string Alipay appended to the return URL, unchanged.

@@ -4,11 +4,13 @@ import { ElMessage } from 'element-plus/es/components/message/index.mjs'
 import { errorCode, errorMessage } from '@/api'
 import { useOrdersStore, statusOf, ORDER_STATUS } from '@/stores/orders'
 import { orderRemainingSeconds } from '@/utils/time'
+import { payDevice } from '@/utils/device'
 
 /**
- * The whole pay flow for a view: get the gateway link for an order, open it in a new tab, and drive
- * <PayOverlay> (which polls with back-off and has the "我已完成支付" button) until the order is paid
- * (→ success page), cancelled / timed out (toast) or the buyer closes it.
+ * The whole pay flow for a view: get the gateway link for an order (the phone cashier on a phone, as
+ * utils/device payDevice decides), open it in a new tab, and drive <PayOverlay> (which polls with back-off
+ * and has the "我已完成支付" button) until the order is paid (→ success page), cancelled / timed out (toast)
+ * or the buyer closes it.
  *
  * Usage: `const { payOrder, payOverlay } = usePayFlow({ onClose, onEnded, onFailed })` and
  * `<PayOverlay v-if="payOverlay" v-bind="payOverlay" />`.
@@ -34,7 +36,7 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
   async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '' } = {}) {
     let data
     try {
-      data = await orders.payLink(orderNumber)
+      data = await orders.payLink(orderNumber, payDevice())
     } catch (e) {
       // Paid meanwhile (another tab, the notify): nothing to pay, show the result.
       if (errorCode(e) === 'order_already_paid') {

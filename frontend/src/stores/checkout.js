@@ -157,8 +157,8 @@ export const useCheckoutStore = defineStore('checkout', {
       }
     },
     /** The gateway link; {link: null, order_status: 1} when nothing is left to pay. */
-    async payLink(orderNumber) {
-      return paymentsApi.fetchAlipayLink(orderNumber)
+    async payLink(orderNumber, device) {
+      return paymentsApi.fetchAlipayLink(orderNumber, device)
     },
     reset() {
       this.cancelPendingQuote()

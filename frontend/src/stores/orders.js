@@ -88,8 +88,8 @@ export const useOrdersStore = defineStore('orders', {
       }
       return data
     },
-    async payLink(orderNumber) {
-      return paymentsApi.fetchAlipayLink(orderNumber)
+    async payLink(orderNumber, device) {
+      return paymentsApi.fetchAlipayLink(orderNumber, device)
     },
     /** Ask the server (which asks the gateway) whether the order is paid. Resolves the status number. */
     async queryPayment(orderNumber) {

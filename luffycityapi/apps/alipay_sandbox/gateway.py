@@ -1,6 +1,7 @@
 """`gateway.do`: parse the request like Alipay (S4), validate the common params in Alipay's order with unsigned
 error envelopes (S5/S6), then run the method: page.pay answers the browser (HTML / 302), the server APIs answer
-signed JSON envelopes (S16–S21)."""
+signed JSON envelopes (S16–S21). wap.pay (the phone cashier, §9) is page.pay with another product_code and
+cashier, on the same code path."""
 import json
 import re
 import time
@@ -16,10 +17,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from . import notify, services, signing, state
-from .models import SandboxFault
+from .models import SandboxFault, SandboxTrade
 from .services import BusinessError
 
-PAGE_PAY = "alipay.trade.page.pay"
+BROWSER_METHODS = tuple(SandboxTrade.Method.values)  # page.pay and wap.pay: answered with pages, not JSON
 SERVER_METHODS = ("alipay.trade.query", "alipay.trade.close", "alipay.trade.refund",
                   "alipay.trade.fastpay.refund.query")
 CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "gb2312": "gb2312"}
@@ -113,7 +114,7 @@ def parse_params(request: HttpRequest) -> dict:
 def check_common(params: dict) -> str:
     """Validate the common params and the signature; returns the method."""
     method = params.get("method") or ""
-    node = node_name(method) if method in (PAGE_PAY, *SERVER_METHODS) else "error_response"
+    node = node_name(method) if method in (*BROWSER_METHODS, *SERVER_METHODS) else "error_response"
     for name, sub_code, sub_msg in REQUIRED:
         if not params.get(name):
             raise GatewayError("40001", sub_code, sub_msg, node)
@@ -125,7 +126,7 @@ def check_common(params: dict) -> str:
         raise GatewayError("40003", "isv.missing-signature-config", "应用未配置对应签名算法的公钥或者证书", node)
     if not _TIMESTAMP.match(params["timestamp"]):
         raise GatewayError("40002", "isv.invalid-timestamp", "非法的时间戳参数", node)
-    if method not in (PAGE_PAY, *SERVER_METHODS):
+    if method not in (*BROWSER_METHODS, *SERVER_METHODS):
         raise GatewayError("40002", "isv.invalid-method", "不存在的方法名", node)
     content = signing.request_sign_content(params)
     charset = CHARSETS[(params.get("charset") or "utf-8").lower()]
@@ -162,9 +163,9 @@ def take_fault(method: str) -> SandboxFault | None:
 # --- entry point -------------------------------------------------------------------------------------------------
 
 def handle(request: HttpRequest) -> HttpResponse:
-    """Answer one gateway.do request exactly as Alipay would (HTML for the browser method, JSON otherwise)."""
+    """Answer one gateway.do request exactly as Alipay would (HTML for the browser methods, JSON otherwise)."""
     # Known before parsing, so that even a charset error reaches a browser as a page, not JSON.
-    is_page = PAGE_PAY in (request.GET.get("method"), request.POST.get("method"))
+    is_page = bool({request.GET.get("method"), request.POST.get("method")} & set(BROWSER_METHODS))
     try:
         params = parse_params(request)
         method = check_common(params)
@@ -183,7 +184,7 @@ def handle(request: HttpRequest) -> HttpResponse:
         # the call then sees — how tests put an event between two of the shop's calls.
         time.sleep(min(fault.seconds, MAX_FAULT_SLEEP_SECONDS))
     if is_page:
-        response = _page_pay(request, params, biz, fault)
+        response = _page_pay(request, method, params, biz, fault)
     else:
         response = _server_api(method, params, biz, fault)
     if fault and fault.kind == SandboxFault.Kind.SLEEP:
@@ -198,12 +199,13 @@ def error_page(request: HttpRequest, sub_code: str, message: str) -> HttpRespons
     return HttpResponse(html, content_type=CONTENT_TYPE)
 
 
-def _page_pay(request, params: dict, biz: dict, fault) -> HttpResponse:
+def _page_pay(request, method: str, params: dict, biz: dict, fault) -> HttpResponse:
+    """page.pay and wap.pay: validate, open (or re-use) the order, 302 to its cashier; errors are HTML pages."""
     if fault and fault.kind in (SandboxFault.Kind.SYSTEM_ERROR, SandboxFault.Kind.UNSIGNED_ERROR):
         return error_page(request, "ACQ.SYSTEM_ERROR", "系统繁忙，请稍后再试")
     try:
         with notify.db_guard():
-            page_request = services.validate_page_pay(params["app_id"], params, biz, state.sandbox_now())
+            page_request = services.validate_page_pay(params["app_id"], params, biz, state.sandbox_now(), method)
             trade = services.open_page_pay(page_request)
     except BusinessError as error:
         return error_page(request, error.sub_code, error.sub_msg)

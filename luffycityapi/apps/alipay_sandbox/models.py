@@ -29,8 +29,12 @@ class SandboxConfig(models.Model):
 
 
 class SandboxTrade(models.Model):
-    """An order handed over by alipay.trade.page.pay. It becomes an Alipay *trade* (trade_no, WAIT_BUYER_PAY) only
-    when the buyer logs in on the cashier; until then query/close answer ACQ.TRADE_NOT_EXIST."""
+    """An order handed over by alipay.trade.page.pay or .wap.pay. It becomes an Alipay *trade* (trade_no,
+    WAIT_BUYER_PAY) only when the buyer logs in on the cashier; until then query/close answer ACQ.TRADE_NOT_EXIST."""
+
+    class Method(models.TextChoices):
+        PAGE_PAY = "alipay.trade.page.pay", "电脑网站支付 (desktop cashier)"
+        WAP_PAY = "alipay.trade.wap.pay", "手机网站支付 (phone cashier)"
 
     class Status(models.TextChoices):
         NOT_CREATED = "NOT_CREATED", "order only: the buyer has not logged in yet"
@@ -41,6 +45,9 @@ class SandboxTrade(models.Model):
 
     app_id = models.CharField(max_length=32)
     out_trade_no = models.CharField(max_length=64)
+    method = models.CharField(max_length=32, choices=Method.choices, default=Method.PAGE_PAY,
+                              help_text="the cashier the latest pay request asked for")
+    quit_url = models.CharField(max_length=256, blank=True, help_text="wap pay: the phone cashier's 返回商家")
     token = models.CharField(max_length=64, unique=True)
     trade_no = models.CharField(max_length=64, null=True, blank=True, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_CREATED)

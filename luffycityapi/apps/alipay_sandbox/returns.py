@@ -24,7 +24,7 @@ def return_params(trade: SandboxTrade, *, consume_tamper: bool = True) -> list[t
     if tamper == "total_amount":
         amount = state.fmt_amount(trade.total_amount + Decimal(1))
     pairs = [
-        ("charset", trade.charset), ("out_trade_no", trade.out_trade_no), ("method", "alipay.trade.page.pay.return"),
+        ("charset", trade.charset), ("out_trade_no", trade.out_trade_no), ("method", f"{trade.method}.return"),
         ("total_amount", amount), ("sign", ""), ("trade_no", trade.trade_no or ""), ("auth_app_id", trade.app_id),
         ("version", "1.0"), ("app_id", trade.app_id), ("sign_type", state.app_sign_type()),
         ("seller_id", state.seller_id()), ("timestamp", state.fmt_time(state.sandbox_now())),

@@ -12,6 +12,10 @@ from . import notify, state
 from .models import SandboxConfig, SandboxRefund, SandboxTrade
 
 Status = SandboxTrade.Status
+Method = SandboxTrade.Method
+# product_code each browser cashier takes. Wap: QUICK_WAP_WAY is what Alipay documents; QUICK_WAP_PAY is what
+# python-alipay-sdk's wap method sends, accepted like the real gateway is said to (protocol §9.4 S24).
+PRODUCT_CODES = {Method.PAGE_PAY: ("FAST_INSTANT_TRADE_PAY",), Method.WAP_PAY: ("QUICK_WAP_WAY", "QUICK_WAP_PAY")}
 OPEN_STATES = (Status.NOT_CREATED, Status.WAIT_BUYER_PAY)
 PAID_STATES = (Status.TRADE_SUCCESS, Status.TRADE_FINISHED)
 MAX_AMOUNT = Decimal("100000000")
@@ -51,7 +55,7 @@ def parse_amount(value, name: str, minimum: Decimal = MIN_AMOUNT) -> Decimal:
 
 @dataclass
 class PagePayRequest:
-    """What alipay.trade.page.pay asks for, already validated."""
+    """What alipay.trade.page.pay (or its phone twin, wap.pay) asks for, already validated."""
 
     app_id: str
     out_trade_no: str
@@ -64,6 +68,8 @@ class PagePayRequest:
     charset: str
     sign_type: str
     expires_at: datetime | None = None
+    method: str = Method.PAGE_PAY
+    quit_url: str = ""
     extras: dict = field(default_factory=dict)
 
 
@@ -74,8 +80,9 @@ def _http_url(value, name: str) -> str:
     return value
 
 
-def validate_page_pay(app_id: str, common: dict, biz: dict, now) -> PagePayRequest:
-    """Check page.pay's business params (S7) and compute the order's expiry from time_expire/timeout_express."""
+def validate_page_pay(app_id: str, common: dict, biz: dict, now, method: str = Method.PAGE_PAY) -> PagePayRequest:
+    """Check page.pay's (or wap.pay's: another product_code, plus quit_url) business params (S7, S24) and compute
+    the order's expiry from time_expire/timeout_express."""
     out_trade_no = biz.get("out_trade_no")
     if not isinstance(out_trade_no, str) or not _OUT_TRADE_NO.match(out_trade_no):
         raise invalid("参数 out_trade_no 必须是1-64位字母、数字或下划线")
@@ -83,8 +90,8 @@ def validate_page_pay(app_id: str, common: dict, biz: dict, now) -> PagePayReque
     subject = biz.get("subject")
     if not isinstance(subject, str) or not subject.strip() or len(subject) > 256:
         raise invalid("参数 subject 必须是1-256个字符")
-    if biz.get("product_code") != "FAST_INSTANT_TRADE_PAY":
-        raise invalid("product_code参数不得为空，且目前仅支持FAST_INSTANT_TRADE_PAY")
+    if biz.get("product_code") not in PRODUCT_CODES[method]:
+        raise invalid(f"product_code参数不得为空，且目前仅支持{PRODUCT_CODES[method][0]}")
     body = biz.get("body") or ""
     passback = biz.get("passback_params") or ""
     if not isinstance(body, str) or len(body) > 128:
@@ -95,7 +102,9 @@ def validate_page_pay(app_id: str, common: dict, biz: dict, now) -> PagePayReque
         app_id=app_id, out_trade_no=out_trade_no, total_amount=total_amount, subject=subject, body=body,
         passback_params=passback, return_url=_http_url(common.get("return_url"), "return_url"),
         notify_url=_http_url(common.get("notify_url"), "notify_url"), charset=common.get("charset") or "utf-8",
-        sign_type=common["sign_type"], expires_at=_expiry(biz, now),
+        sign_type=common["sign_type"], expires_at=_expiry(biz, now), method=method,
+        # Only the phone cashier has a way back half-way; page pay ignores the field like Alipay.
+        quit_url=_http_url(biz.get("quit_url"), "quit_url") if method == Method.WAP_PAY else "",
     )
 
 
@@ -127,12 +136,17 @@ def _lock(pk: int) -> SandboxTrade:
     return SandboxTrade.objects.select_for_update().get(pk=pk)
 
 
+def _notifies_closed(trade: SandboxTrade, config: SandboxConfig) -> bool:
+    """Whether TRADE_CLOSED is notified: always for wap trades, for page pay only where switched on (§3.1, S26)."""
+    return trade.method == Method.WAP_PAY or config.notify_closed
+
+
 def _close(trade: SandboxTrade, config: SandboxConfig, now) -> None:
-    """Close a locked open order/trade; notify TRADE_CLOSED only where that is switched on."""
+    """Close a locked open order/trade; notify TRADE_CLOSED where _notifies_closed says so."""
     trade.status = Status.TRADE_CLOSED
     trade.gmt_close = now
     trade.save(update_fields=["status", "gmt_close"])
-    if trade.is_trade and config.notify_closed:
+    if trade.is_trade and _notifies_closed(trade, config):
         notify.enqueue(trade, "close", config)
 
 
@@ -165,7 +179,7 @@ def _open_page_pay(request: PagePayRequest) -> SandboxTrade:
                 subject=request.subject, body=request.body, total_amount=request.total_amount,
                 passback_params=request.passback_params, return_url=request.return_url,
                 notify_url=request.notify_url, charset=request.charset, sign_type=request.sign_type,
-                expires_at=request.expires_at,
+                expires_at=request.expires_at, method=request.method, quit_url=request.quit_url,
             )
             # A time_expire already in the past gives an order that is closed from the start.
             expire_if_due(trade, config, now)
@@ -177,10 +191,12 @@ def _open_page_pay(request: PagePayRequest) -> SandboxTrade:
             raise BusinessError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
         if (trade.total_amount, trade.subject, trade.body) != (request.total_amount, request.subject, request.body):
             raise BusinessError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
-        # Same order again: the same cashier; the latest return/notify URLs count.
+        # Same order again: the same cashier; the latest return/notify URLs and cashier (desktop/phone) count.
         trade.return_url, trade.notify_url = request.return_url, request.notify_url
         trade.passback_params, trade.cancelled_by_buyer = request.passback_params, False
-        trade.save(update_fields=["return_url", "notify_url", "passback_params", "cancelled_by_buyer"])
+        trade.method, trade.quit_url = request.method, request.quit_url
+        trade.save(update_fields=["return_url", "notify_url", "passback_params", "cancelled_by_buyer", "method",
+                                  "quit_url"])
         return trade
 
 
@@ -330,7 +346,7 @@ def api_refund(app_id: str, biz: dict) -> RefundResult:
             trade.status, trade.gmt_close = Status.TRADE_CLOSED, now
             fields += ["status", "gmt_close"]
         trade.save(update_fields=fields)
-        if trade.status == Status.TRADE_SUCCESS or config.notify_closed:
+        if trade.status == Status.TRADE_SUCCESS or _notifies_closed(trade, config):
             notify.enqueue(trade, "refund", config, refund=refund)
         return RefundResult(trade, refund, True)
 

@@ -86,7 +86,7 @@ def _notification_json(notification: SandboxNotification) -> dict:
 def _trade_json(trade: SandboxTrade, *, detail: bool = True) -> dict:
     data = {
         "out_trade_no": trade.out_trade_no, "trade_no": trade.trade_no, "status": trade.status,
-        "app_id": trade.app_id, "subject": trade.subject, "total_amount": state.fmt_amount(trade.total_amount),
+        "method": trade.method, "quit_url": trade.quit_url, "app_id": trade.app_id, "subject": trade.subject, "total_amount": state.fmt_amount(trade.total_amount),
         "refund_fee": state.fmt_amount(trade.refund_fee), "cashier_token": trade.token,
         "return_url": trade.return_url, "notify_url": trade.notify_url, "passback_params": trade.passback_params,
         "expires_at": state.fmt_time(trade.expires_at), "gmt_create": state.fmt_time(trade.gmt_create),

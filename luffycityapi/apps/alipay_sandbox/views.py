@@ -29,7 +29,10 @@ def _trade(token: str) -> SandboxTrade:
 
 
 def _merchant_home(trade: SandboxTrade) -> str:
-    """Where "back to the merchant" goes: the origin of return_url (or notify_url)."""
+    """Where "back to the merchant" goes: the phone cashier's quit_url, else the origin of return_url (or
+    notify_url)."""
+    if trade.quit_url:
+        return trade.quit_url
     url = trade.return_url or trade.notify_url
     if not url:
         return ""
@@ -37,8 +40,14 @@ def _merchant_home(trade: SandboxTrade) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
+def _page_context(trade: SandboxTrade) -> dict:
+    """What every cashier page shows; `wap` picks the phone layout (alipay.trade.wap.pay's H5 cashier)."""
+    return {"trade": trade, "merchant": state.merchant_name(), "amount": state.fmt_amount(trade.total_amount),
+            "merchant_home": _merchant_home(trade), "wap": trade.method == SandboxTrade.Method.WAP_PAY}
+
+
 def cashier(request: HttpRequest, token: str) -> HttpResponse:
-    """GET /sandbox/alipay/cashier/<token>: the cashier, or the paid/closed/cancelled page."""
+    """GET /sandbox/alipay/cashier/<token>: the desktop or phone cashier, or the paid/closed page."""
     trade = _trade(token)
     with notify.db_guard():
         config = state.get_config()
@@ -48,11 +57,11 @@ def cashier(request: HttpRequest, token: str) -> HttpResponse:
         if trade.status in services.PAID_STATES and trade.return_url:
             return_link = returns.return_url(trade, returns.return_params(trade, consume_tamper=False))
     context = {
-        "trade": trade, "merchant": state.merchant_name(), "amount": state.fmt_amount(trade.total_amount),
+        **_page_context(trade),
         "logged_in": trade.status == Status.WAIT_BUYER_PAY, "payable": trade.status in services.OPEN_STATES,
         "paid": trade.status in services.PAID_STATES, "closed": trade.status == Status.TRADE_CLOSED,
         "expires_at": state.fmt_time(trade.expires_at), "return_link": return_link,
-        "merchant_home": _merchant_home(trade), "buyer_logon_id": state.buyer()[1],
+        "buyer_logon_id": state.buyer()[1],
     }
     return render(request, "alipay_sandbox/cashier.html", context)
 
@@ -94,6 +103,4 @@ def cashier_cancel(request: HttpRequest, token: str) -> HttpResponse:
     trade = _trade(token)
     with notify.db_guard():
         trade = services.buyer_cancel(trade.pk)
-    context = {"trade": trade, "merchant": state.merchant_name(), "merchant_home": _merchant_home(trade),
-               "amount": state.fmt_amount(trade.total_amount)}
-    return render(request, "alipay_sandbox/cancelled.html", context)
+    return render(request, "alipay_sandbox/cancelled.html", _page_context(trade))

@@ -3,9 +3,9 @@ share Redis. The time to the second keeps numbers unique even if Redis ever lost
 unique index is the final backstop."""
 from django.utils import timezone
 
-from luffycityapi.core.redis import get_redis
+from django_redis import get_redis_connection
 
 
 def next_order_number(user_id: int) -> str:
-    sequence = get_redis().incr("order_number")
+    sequence = get_redis_connection("default").incr("order_number")
     return f"{timezone.localtime():%Y%m%d%H%M%S}{user_id % 10**8:08d}{sequence % 10**6:06d}"

@@ -1,10 +1,13 @@
 """The payment service: link, return relay, notify, query, close and refunds. Every path that learns of a
 payment ends in orders.services.order_mark_paid (one locked, idempotent fulfilment). Gateway calls are never
 made inside a database transaction, and every inbound message and outbound call is recorded first."""
+import hashlib
 import logging
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +47,17 @@ def _finish(event: PaymentEvent, outcome: str, *, response=None, verified=None, 
     event.save(update_fields=fields)
 
 
+@contextmanager
+def _finishing(event: PaymentEvent):
+    """Whatever escapes the block still gives the event an outcome (re-raised): none stays "pending" forever."""
+    try:
+        yield
+    except Exception as exc:
+        if event.outcome == "pending":
+            _safe_finish(event, f"error: {getattr(exc, 'code', '') or type(exc).__name__}")
+        raise
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k)[:200]: _jsonable(v) for k, v in list(value.items())[:200]}
@@ -54,14 +68,33 @@ def _jsonable(value):
     return str(value)[:4000]
 
 
+# What an unverified notify keeps: its first keys (Alipay's own first), each cut short. Anyone can post one, so
+# its record must stay small whatever the body's size: ~5 KB at most, even with every character escaped.
+_SUMMARY_KEYS, _SUMMARY_KEY_CHARS, _SUMMARY_HEAD_CHARS = 16, 32, 16
+_ALIPAY_KEYS = ("out_trade_no", "trade_no", "trade_status", "total_amount", "app_id", "seller_id", "notify_id",
+                "notify_time", "sign_type", "sign")
+
+
+def _unverified_summary(params: dict) -> dict:
+    """A bounded record of an unverified message: key count, total size, a digest of the whole, and for the first
+    keys [key, value length, value head]; enough to recognise a probe or a misconfigured sender."""
+    ordered = [k for k in _ALIPAY_KEYS if k in params] + [k for k in params if k not in _ALIPAY_KEYS]
+    content = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    return {"unverified": True, "keys": len(params), "chars": sum(len(k) + len(str(v)) for k, v in params.items()),
+            "sha256": hashlib.sha256(content.encode("utf-8", "replace")).hexdigest(),
+            "fields": [[k[:_SUMMARY_KEY_CHARS], len(str(params[k])), str(params[k])[:_SUMMARY_HEAD_CHARS]]
+                       for k in ordered[:_SUMMARY_KEYS]]}
+
+
 def _ask(kind, order_number: str, call, **params):
     """Make one outbound gateway call, recorded before and after."""
     event = _record(kind, Direction.OUTBOUND, order_number=order_number, params=params)
-    try:
-        answer = call(**params)
-    except ProviderError as exc:
-        _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
-        raise
+    with _finishing(event):
+        try:
+            answer = call(**params)
+        except ProviderError as exc:
+            _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
+            raise
     raw = getattr(answer, "raw", None)
     if raw is None:  # trade.close answers a word ("closed", "not_exist", "already_paid"): that is the outcome
         _finish(event, str(answer), response={"result": str(answer)})
@@ -140,8 +173,15 @@ def _queue_refund(refund_id: int) -> None:
 
 # --- the endpoints' services ---------------------------------------------------------------------------------
 
-def payment_link(*, user_id: int, order_number: str) -> dict:
-    """The Alipay cashier link for the user's unpaid, unexpired order; a 0.00 order is fulfilled at once."""
+# Which cashier the SPA asks for: "desktop" (the default) or "mobile" (a phone's browser).
+DEVICES = ("desktop", "mobile")
+
+
+def payment_link(*, user_id: int, order_number: str, device: str = "desktop") -> dict:
+    """The cashier link for the user's unpaid, unexpired order, for the device the SPA names; a 0.00 order is
+    fulfilled at once."""
+    if device not in DEVICES:
+        raise ShopError("支付设备参数有误，应为 desktop 或 mobile", code="device_invalid")
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
     if order.order_status == Order.Status.PAID:
         raise ShopError("订单已支付，请勿重复支付", code="order_already_paid")
@@ -151,14 +191,19 @@ def payment_link(*, user_id: int, order_number: str) -> dict:
         raise ShopError("订单已超时，请重新下单", code="order_expired")
     if order.real_price == 0:
         event = _record(Kind.FREE, Direction.OUTBOUND, order_number=order.order_number)
-        order_services.order_mark_paid(order_id=order.id, trade_no="")
-        _finish(event, "fulfilled")
+        with _finishing(event):
+            try:
+                result = order_services.order_mark_paid(order_id=order.id, trade_no="")
+            except order_services.OrderNotPayable:  # a cancel or the expiry took the lock first
+                _finish(event, "rejected: order_not_payable")
+                raise
+        _finish(event, "fulfilled" if result.newly_paid else "duplicate")
         return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": None,
                 "order_status": Order.Status.PAID}
-    link = provider.page_pay_url(out_trade_no=order.order_number, total_amount=order.real_price,
-                                 subject=order.name, time_expire=order.expire_time)
+    link = provider.pay_url(device=device, out_trade_no=order.order_number, total_amount=order.real_price,
+                            subject=order.name, time_expire=order.expire_time)
     _record(Kind.LINK, Direction.OUTBOUND, order_number=order.order_number, outcome="ok",
-            params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time)})
+            params={"total_amount": str(order.real_price), "time_expire": str(order.expire_time), "device": device})
     return {"pay_type": order.pay_type, "get_pay_type_display": order.get_pay_type_display(), "link": link,
             "order_status": order.order_status}
 
@@ -215,7 +260,9 @@ def payment_notify(params: dict, *, malformed: str = "") -> str:
             "trade_no": str(params.get("trade_no", "")), "params": params}
     verdict, verified, order = _notify_verdict(params, malformed)
     if verdict != "ok":
-        _record(**base, verified=verified, verdict=verdict, outcome="rejected")
+        # Unverified, it is anyone's: a bounded summary. Alipay-signed (wrong app, unknown order), it is kept whole.
+        _record(**(base if verified else {**base, "params": _unverified_summary(params)}),
+                verified=verified, verdict=verdict, outcome="rejected")
         return "fail"
     settled = _settled_outcome(params, order)
     if settled:
@@ -275,11 +322,19 @@ def payment_return(*, user_id: int, params: dict) -> Order:
 
 
 def payment_query(*, user_id: int, order_number: str) -> Order:
-    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid)."""
+    """The SPA's poll: while unpaid, ask the gateway (and fulfil if paid), at most once per order every
+    PAYMENT_QUERY_GATEWAY_SECONDS across all workers; the polls in between answer from the database."""
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number, with_lines=False)
-    if order.order_status == Order.Status.UNPAID:
+    if order.order_status == Order.Status.UNPAID and _gateway_turn(order.order_number):
         order = _settle_with_gateway(order)
     return order
+
+
+def _gateway_turn(order_number: str) -> bool:
+    """True for the one poll that may ask the gateway now: an atomic add (Redis SET NX EX) that only the first
+    caller in the window wins. A notify fulfils in the database, so the polls between still see a payment."""
+    seconds = settings.PAYMENT_QUERY_GATEWAY_SECONDS
+    return seconds <= 0 or cache.add(f"payments:query-gate:{order_number}", 1, timeout=seconds)
 
 
 def payment_close_order(order_id: int, new_status: int) -> Order:

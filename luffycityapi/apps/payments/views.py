@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from luffycityapi.core.money import money_str
+from luffycityapi.core.throttling import ScopedThrottle
 
 from . import services
 
@@ -36,9 +37,14 @@ def _status(order) -> dict:
 
 
 class AlipayLinkView(APIView):
-    @extend_schema(responses=LinkSerializer)
+    @extend_schema(parameters=[OpenApiParameter(
+        "device", OpenApiTypes.STR, enum=services.DEVICES,
+        description="the cashier for this device: desktop (default, page pay) or mobile (wap pay)")],
+        responses=LinkSerializer)
     def get(self, request, order_number):
-        return Response(services.payment_link(user_id=request.user.id, order_number=order_number))
+        devices = request.query_params.getlist("device") or ["desktop"]
+        device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
+        return Response(services.payment_link(user_id=request.user.id, order_number=order_number, device=device))
 
 
 class AlipayResultView(APIView):
@@ -64,6 +70,9 @@ class AlipayResultView(APIView):
 
 
 class AlipayQueryView(APIView):
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "payment_query"
+
     @extend_schema(responses=StatusSerializer)
     def get(self, request, order_number):
         return Response(_status(services.payment_query(user_id=request.user.id, order_number=order_number)))

@@ -2,22 +2,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from luffycityapi.core.throttling import ScopedThrottle
+
 from . import selectors, serializers, services
-
-
-class ScopedThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle with its rates read from the settings at call time: DRF binds THROTTLE_RATES when it
-    is imported, so a changed REST_FRAMEWORK setting never reached it."""
-
-    @property
-    def THROTTLE_RATES(self):  # noqa: N802 - DRF's attribute name
-        return api_settings.DEFAULT_THROTTLE_RATES
 
 
 class RegisterView(APIView):

@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import socket
+import time
 import urllib.error
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -148,21 +149,52 @@ def parse_beijing_time(text: str | None) -> datetime | None:
         return None
 
 
-def page_pay_url(*, out_trade_no: str, total_amount: Decimal, subject: str, time_expire: datetime) -> str:
-    """The full gateway URL that opens Alipay's cashier for this order (alipay.trade.page.pay)."""
-    order_string = client().client_api(
-        "alipay.trade.page.pay",
-        biz_content={
-            "out_trade_no": out_trade_no,
-            "total_amount": money_str(total_amount),  # a "%.2f" string: the SDK cannot serialise Decimal
-            "subject": subject[:256],
-            "product_code": "FAST_INSTANT_TRADE_PAY",
-            "time_expire": beijing_time(time_expire),
-        },
-        return_url=settings.ALIPAY_RETURN_URL,
-        notify_url=settings.ALIPAY_NOTIFY_URL,
-    )
+def _cashier_url(method: str, biz: dict) -> str:
+    """The full gateway URL of a browser cashier method: common params, return/notify URLs and the signature."""
+    order_string = client().client_api(method, biz_content=biz, return_url=settings.ALIPAY_RETURN_URL,
+                                       notify_url=settings.ALIPAY_NOTIFY_URL)
     return f"{settings.ALIPAY_GATEWAY.split('?')[0]}?{order_string}"
+
+
+def _order_biz(product_code: str, out_trade_no: str, total_amount: Decimal, subject: str,
+               time_expire: datetime) -> dict:
+    return {
+        "out_trade_no": out_trade_no,
+        "total_amount": money_str(total_amount),  # a "%.2f" string: the SDK cannot serialise Decimal
+        "subject": subject[:256],
+        "product_code": product_code,
+        "time_expire": beijing_time(time_expire),
+    }
+
+
+def page_pay_url(*, out_trade_no: str, total_amount: Decimal, subject: str, time_expire: datetime) -> str:
+    """The full gateway URL that opens Alipay's desktop cashier for this order (alipay.trade.page.pay)."""
+    return _cashier_url("alipay.trade.page.pay",
+                        _order_biz("FAST_INSTANT_TRADE_PAY", out_trade_no, total_amount, subject, time_expire))
+
+
+def quit_url() -> str:
+    """Where the phone cashier's "返回商家" leads: the student's unpaid orders, where this one can be paid again."""
+    return f"{settings.SITE_URL}/user/orders?status=0"
+
+
+def wap_pay_url(*, out_trade_no: str, total_amount: Decimal, subject: str, time_expire: datetime) -> str:
+    """The full gateway URL that opens Alipay's phone (H5) cashier for this order (alipay.trade.wap.pay).
+    product_code is set here, not by the SDK's wap method: that one sends QUICK_WAP_PAY, Alipay documents
+    QUICK_WAP_WAY (docs/alipay-protocol.md §9.2)."""
+    return _cashier_url("alipay.trade.wap.pay",
+                        {**_order_biz("QUICK_WAP_WAY", out_trade_no, total_amount, subject, time_expire),
+                         "quit_url": quit_url()})
+
+
+# The cashier each device the SPA names gets.
+CASHIERS = {"desktop": page_pay_url, "mobile": wap_pay_url}
+
+
+def pay_url(*, device: str, out_trade_no: str, total_amount: Decimal, subject: str, time_expire: datetime) -> str:
+    """The cashier URL for this device: desktop → page pay (QR / login), mobile → wap pay (the H5 cashier)."""
+    return CASHIERS[device](out_trade_no=out_trade_no, total_amount=total_amount, subject=subject,
+                            time_expire=time_expire)
 
 
 def verify(params: dict) -> bool:
@@ -185,6 +217,24 @@ def verify(params: dict) -> bool:
 
 
 def _call(method: str, **biz) -> dict:
+    """_send, logged: one INFO line (call, order, outcome, time) for a reader; the parameters and the whole answer
+    at DEBUG only."""
+    started = time.monotonic()
+    order = biz.get("out_trade_no", "")
+    try:
+        node = _send(method, **biz)
+    except ProviderError as exc:
+        logger.warning("%s order=%s outcome=%s %d ms", method, order, exc.code, (time.monotonic() - started) * 1000)
+        logger.debug("%s biz=%s error=%s", method, biz, exc.raw)
+        raise
+    outcome = node.get("sub_code") or node.get("trade_status") or ("ok" if node.get("code") == "10000" else
+                                                                   node.get("code", "?"))
+    logger.info("%s order=%s outcome=%s %d ms", method, order, outcome, (time.monotonic() - started) * 1000)
+    logger.debug("%s biz=%s answer=%s", method, biz, node)
+    return node
+
+
+def _send(method: str, **biz) -> dict:
     """One signed server call; returns the verified `*_response` node or raises ProviderError."""
     api = client()
     try:

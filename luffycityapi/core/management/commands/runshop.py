@@ -16,8 +16,8 @@ def web_command(bind: str, workers: int) -> list[str]:
     gunicorn's default one is a single path per user (~/.gunicorn/gunicorn.ctl), which two shops or a shop and
     the tests on one machine would fight over, and nothing here uses it."""
     return [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "luffycityapi.wsgi", "--bind", bind,
-            "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-",
-            "--no-control-socket"]
+            "--config", "python:luffycityapi.gunicorn_conf",  # logs like the rest of the shop, access lines too
+            "--workers", str(workers), "--threads", "4", "--timeout", "60", "--no-control-socket"]
 
 
 class Command(BaseCommand):

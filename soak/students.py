@@ -1,0 +1,183 @@
+"""The students: each registers and logs in over the API, gets credits and coupons, places 5 orders and follows
+each pay link through the gateway's 302 to the cashier. Order 0 meets a fate (cancelled, some racing a payment or
+paid after the cancel; or left to expire, some paid at the very deadline); orders 1..4 are paid on the cashier
+form or through the sandbox's control API and handed to the storm."""
+import re
+import threading
+import time
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from soak import shop
+from soak.shop import PAID, call, sim, stats, together
+from soak.storm import Storm
+
+PASSWORD = "soak-pass-2026"
+
+
+class Student:
+    def __init__(self, n: int):
+        self.n = n
+        self.mobile = f"1370000{n:04d}"
+        self.browser = requests.Session()
+        self.token = ""
+        self.user_id = None
+        self.coupon_logs: list[int] = []
+        self.orders: list[dict] = []
+
+    def register_and_login(self):
+        r = call("register", "POST", "/api/users/register/",
+                 json={"mobile": self.mobile, "password": PASSWORD, "password2": PASSWORD})
+        if r.status_code not in (201, 400):
+            stats.violation(f"register {self.mobile}: HTTP {r.status_code}")
+        r = call("login", "POST", "/api/users/login/", json={"username": self.mobile, "password": PASSWORD})
+        if r.status_code != 200:
+            raise RuntimeError(f"login {self.mobile}: {r.status_code} {r.text[:200]}")
+        self.token = r.json()["access"]
+        self.user_id = call("me", "GET", "/api/users/me/", token=self.token).json()["id"]
+
+    def order(self, course_ids, *, coupon=-1, credit=0) -> dict:
+        for course_id in course_ids:
+            r = call("cart", "POST", "/api/cart/", token=self.token, json={"course_id": course_id})
+            if r.status_code != 201:
+                stats.violation(f"cart add {course_id} for {self.mobile}: {r.status_code} {r.text[:200]}")
+        r = call("order", "POST", "/api/orders/", token=self.token,
+                 json={"pay_type": 0, "user_coupon_id": coupon, "credit": credit})
+        if r.status_code == 400 and r.json().get("code") == "order_unpaid_exists":
+            # our first try was committed but its answer lost (a killed worker): that order is ours
+            number = r.json()["order_number"]
+            r = call("order_detail", "GET", f"/api/orders/{number}/", token=self.token)
+        elif r.status_code != 201:
+            raise RuntimeError(f"order for {self.mobile}: {r.status_code} {r.text[:300]}")
+        order = r.json()
+        order["deadline"] = time.monotonic() + float(order.get("order_timeout") or 0)
+        self.orders.append(order)
+        return order
+
+    def open_cashier(self, number: str) -> str | None:
+        """The pay link, then the gateway's 302 to the cashier, as a browser follows them."""
+        r = call("link", "GET", f"/api/payments/alipay/{number}/", token=self.token)
+        if r.status_code != 200:
+            stats.violation(f"link {number}: {r.status_code} {r.text[:200]}")
+            return None
+        gateway = call("gateway", "GET", r.json()["link"], session=self.browser)
+        if gateway.status_code != 302:
+            stats.violation(f"gateway for {number}: {gateway.status_code} {gateway.text[:200]}")
+            return None
+        cashier = shop.BASE + urlsplit(gateway.headers["Location"]).path
+        page = call("cashier", "GET", cashier, session=self.browser)
+        if page.status_code != 200 or 'id="cashier-pay"' not in page.text:
+            stats.violation(f"cashier for {number}: {page.status_code}")
+            return None
+        return cashier
+
+    def click(self, cashier: str, button: str) -> requests.Response:
+        page = call("cashier", "GET", cashier, session=self.browser)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        return call("cashier", "POST", f"{cashier}/{button}", session=self.browser,
+                    data={"csrfmiddlewaretoken": token}, headers={"Referer": cashier})
+
+
+def pay(student: Student, number: str, cashier: str, *, form: bool, tamper_return=False) -> tuple[dict | None, str | None]:
+    """The buyer pays: on the cashier form (302 to the return URL) or the sandbox's one-step pay. Returns the
+    sandbox trade when paid, and the return query string to relay."""
+    if form:
+        if tamper_return:
+            sim(f"trades/{number}/return/tamper-next", field="signature")
+            stats.faults["tampered return"] += 1
+        r = student.click(cashier, "pay")
+        if r.status_code != 302:
+            return None, None
+        back = urlsplit(r.headers["Location"]).query
+    else:
+        r = sim(f"trades/{number}/pay")
+        if r.status_code != 200:
+            return None, None
+        back = urlencode(r.json().get("return_params") or {}) or None
+    trade = sim(f"trades/{number}", http="GET").json()
+    if trade["status"] not in PAID:
+        return None, None
+    return trade, back
+
+
+def student_first_order(student: Student, course_ids, fate: str):
+    """Order 0: the one that is cancelled or expires. Coupon students use their first coupon on it, credit students
+    100 credits, so a release must give both back (exactly once)."""
+    coupon = student.coupon_logs[0] if student.coupon_logs else -1
+    credit = 100 if (student.n % 2 == 0 and coupon == -1) else 0
+    order = student.order(course_ids[0:2], coupon=coupon, credit=credit)
+    order["fate"] = fate
+    if fate in ("cancel_race", "cancel_after_login", "expire_race", "expire_after_login"):
+        cashier = student.open_cashier(order["order_number"])
+        if cashier:
+            student.click(cashier, "login")
+        order["cashier"] = cashier
+    elif fate in ("cancel_then_pay", "expire_link_only"):
+        order["cashier"] = student.open_cashier(order["order_number"])
+    return order
+
+
+def run_first_order_fate(student: Student, order: dict, storm: Storm):
+    number, fate = order["order_number"], order["fate"]
+    if fate.startswith("cancel"):
+        if fate == "cancel_race":
+            results = {}
+
+            def cancel():
+                results["cancel"] = call("cancel", "POST", f"/api/orders/{number}/cancel/", token=student.token)
+
+            def buyer():
+                results["pay"] = sim(f"trades/{number}/pay")
+
+            together([cancel, buyer])
+        else:
+            r = call("cancel", "POST", f"/api/orders/{number}/cancel/", token=student.token)
+            if r.status_code != 200:
+                stats.violation(f"cancel {number}: {r.status_code} {r.text[:200]}")
+            if fate == "cancel_then_pay":
+                sim(f"trades/{number}/pay")  # the trade was never opened, so Alipay still takes the money
+        trade = sim(f"trades/{number}", http="GET")
+        if trade.status_code == 200 and trade.json()["status"] in PAID:
+            storm.push(student, trade.json(), None)
+    elif fate == "expire_race":
+        time.sleep(max(0.0, order["deadline"] - time.monotonic() - 0.3))  # pay at the very deadline
+        r = sim(f"trades/{number}/pay")
+        if r.status_code == 200 and r.json()["trade"]["status"] in PAID:
+            storm.push(student, r.json()["trade"], None)
+
+
+FIRST_FATES = ["cancel_race", "cancel_after_login", "cancel_then_pay", "expire_race", "expire_after_login",
+               "expire_link_only", "expire_no_link"]
+
+
+def student_journey(student: Student, course_ids, storm: Storm, first_order: dict, tamper: dict):
+    """Orders 1..4: each paid at once, its notifies and relays queued for the storm."""
+    fate_thread = threading.Thread(target=run_first_order_fate, args=(student, first_order, storm), daemon=True)
+    fate_thread.start()
+    for k in range(1, 5):
+        coupon = student.coupon_logs[1] if (k == 1 and len(student.coupon_logs) > 1) else -1
+        credit = 150 if (k == 2 and student.n % 2 == 0) else 0
+        order = student.order(course_ids[2 * k:2 * k + 2], coupon=coupon, credit=credit)
+        order["fate"] = "pay"
+        number = order["order_number"]
+        cashier = student.open_cashier(number)
+        if not cashier:
+            continue
+        form = (student.n + k) % 3 == 0
+        if tamper.get("notify", 0) > 0 and not form:
+            with stats.lock:
+                tamper["notify"] -= 1
+            sim(f"trades/{number}/notify/tamper-next", field="total_amount")
+            stats.faults["tampered notify (amount +1.00, validly signed)"] += 1
+        do_tamper_return = False
+        if form and tamper.get("return", 0) > 0:
+            with stats.lock:
+                tamper["return"] -= 1
+            do_tamper_return = True
+        trade, back = pay(student, number, cashier, form=form, tamper_return=do_tamper_return)
+        if trade is None:
+            stats.violation(f"pay {number}: the sandbox did not take the payment")
+            continue
+        storm.push(student, trade, back)
+    fate_thread.join(timeout=600)
