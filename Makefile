@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MYSQL_STAMP := $(VENV)/.installed-mysql
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps clean
+.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps bench-web clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -68,6 +68,20 @@ bench-deps:
 bench: $(STAMP) bench-deps
 	$(MAKE) --no-print-directory $(MYSQL_STAMP) $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# `make bench-web`: build the SPA, start the shop (embedded stack, var/bench-web) on 127.0.0.1:$(BENCH_WEB_PORT), and run
+# Lighthouse 12.2.3 (mobile) in Debian's Chromium on the home page, a course page and checkout; sizes the JavaScript
+# before the first route renders. Results: bench-results/web.{json,md}; non-zero exit on any miss.
+BENCH_WEB_PORT ?= 8871
+BENCH_WEB_STAMP := bench/web/node_modules/.installed
+
+$(BENCH_WEB_STAMP): bench/web/package.json bench/web/package-lock.json
+	cd bench/web && npm ci --no-audit --no-fund
+	touch $@
+
+bench-web: $(STAMP) build-frontend $(BENCH_WEB_STAMP)
+	@scripts/ensure-chromium.sh
+	BENCH_WEB_PORT=$(BENCH_WEB_PORT) node bench/web/run.mjs $(BENCH_WEB_ARGS)
 
 # `make soak`: the production stack (gunicorn 3 workers + Celery worker/beat, MariaDB database luffycity_soak,
 # Redis db 8, ALIPAY_SANDBOX on) under races, 4x notifies, gateway faults and a SIGKILLed worker; then

@@ -1,5 +1,10 @@
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib'
 import { fileURLToPath, URL } from 'node:url'
 
 // Django serves dist/ at the site root ("/") with a history fallback;
@@ -7,9 +12,66 @@ import { fileURLToPath, URL } from 'node:url'
 const backend = process.env.VITE_BACKEND || 'http://127.0.0.1:8000'
 const proxied = ['/api', '/admin', '/sandbox', '/static']
 
-export default defineConfig({
+// ElementPlusResolver imports from element-plus's barrel (element-plus/es), which also imports dayjs (a CommonJS
+// file Rollup must keep) into whatever chunk loads it first: the entry. Point each import at the component's own
+// module instead (ElFormItem lives in form/, ElLoadingDirective in loading/).
+const EP_COMPONENTS = fileURLToPath(new URL('./node_modules/element-plus/es/components/', import.meta.url))
+function elementPlusModule(name) {
+  const parts = name.slice(2).replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().split('-')
+  for (; parts.length; parts.pop()) {
+    const dir = parts.join('-')
+    if (existsSync(`${EP_COMPONENTS}${dir}/index.mjs`)) return `element-plus/es/components/${dir}/index.mjs`
+  }
+  return null
+}
+const elementPlusResolvers = ElementPlusResolver({ importStyle: 'css' }).map((resolver) => ({
+  ...resolver,
+  async resolve(name) {
+    const found = await resolver.resolve(name)
+    const from = found && found.from === 'element-plus/es' && elementPlusModule(found.name || name)
+    return from ? { ...found, from } : found
+  },
+}))
+
+// Whitenoise serves x.js.br / x.js.gz in place of x.js to a browser that accepts them, but only compresses
+// collectstatic's files itself: the built SPA gets its precompressed copies here, at the highest levels (once per
+// build, not per request). A copy that saves under 5 % is not written (whitenoise's own rule).
+function precompress() {
+  const compressible = /\.(js|mjs|css|html|svg|json|txt|map)$/
+  return {
+    name: 'luffy-precompress',
+    apply: 'build',
+    closeBundle() {
+      const dist = fileURLToPath(new URL('./dist', import.meta.url))
+      for (const entry of readdirSync(dist, { recursive: true })) {
+        const file = join(dist, entry)
+        if (!compressible.test(file)) continue
+        const raw = readFileSync(file)
+        const variants = {
+          '.gz': gzipSync(raw, { level: 9 }),
+          '.br': brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+        }
+        for (const [suffix, data] of Object.entries(variants)) {
+          if (data.length < raw.length * 0.95) writeFileSync(file + suffix, data)
+        }
+      }
+    },
+  }
+}
+
+export default defineConfig(({ mode }) => ({
   base: '/',
-  plugins: [vue()],
+  // Every component of the shop and of Element Plus is written with setup(): the build drops Vue's Options API
+  // support (data/methods/computed options), ~4 KB of the entry chunk. Tests keep it (@vue/test-utils uses it).
+  define: mode === 'test' ? {} : { __VUE_OPTIONS_API__: 'false' },
+  plugins: [
+    vue(),
+    // Each <el-*> tag (and v-loading) becomes an import of that one component and its stylesheet in the SFC that
+    // uses it, so a route's chunk carries only its own Element Plus parts and the entry stays small.
+    // dirs: [] — the shop's own components are imported explicitly.
+    Components({ resolvers: elementPlusResolvers, dirs: [], dts: false }),
+    precompress(),
+  ],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   server: {
     host: '127.0.0.1',
@@ -25,6 +87,7 @@ export default defineConfig({
     assetsDir: 'assets',
     emptyOutDir: true,
     chunkSizeWarningLimit: 600,
+    manifest: true, // dist/.vite/manifest.json: scripts/bundle-size.mjs reads the entry's static imports
   },
   test: {
     environment: 'jsdom',
@@ -34,4 +97,4 @@ export default defineConfig({
     restoreMocks: true,
     server: { deps: { inline: ['element-plus'] } },
   },
-})
+}))

@@ -1,9 +1,9 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import { ElMessage } from 'element-plus'
+import { ElMessage } from './plugins/message'
 
 import App from './App.vue'
-import elementParts from './plugins/element'
+import './plugins/element'
 import '@/styles/main.css'
 import { createAppRouter } from './router'
 import { configureAuth, onApiEvent } from './api'
@@ -51,7 +51,6 @@ onApiEvent('auth-expired', () => {
 })
 
 app.use(router)
-app.use(elementParts)
 
 if (auth.isLoggedIn) {
   auth.loadMe().catch(() => {})

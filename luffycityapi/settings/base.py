@@ -163,6 +163,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 FRONTEND_DIST = Path(env("FRONTEND_DIST", default=str(BASE_DIR / "frontend" / "dist")))  # `npm run build` output
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.exists() else None
+# Files whose name carries a hash of their content are cached by browsers for a year without asking again:
+# vite's assets/ (name-<8 base64url chars>.ext) and collectstatic's manifest names (name.<12 hex>.ext). Other
+# files (index.html, favicon.svg) keep whitenoise's 60 s. Precompressed .br/.gz copies beside a file (vite.config's
+# precompress, collectstatic's CompressedManifestStaticFilesStorage) are served to browsers that accept them.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$|^/static/.+\.[0-9a-f]{12}\.[a-z0-9]+$"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -233,6 +238,14 @@ AXES_VERBOSE = False
 # cool-off has passed.
 LOGIN_RECORDS_KEEP_DAYS = env.int("LOGIN_RECORDS_KEEP_DAYS", default=90)
 CELERY_BEAT_SCHEDULE["prune-login-records"] = {"task": "users.prune_login_records", "schedule": 24 * 3600.0}
+# Argon2id at OWASP's parameters hashes new passwords. PBKDF2 (Django's default until now, 1,000,000 iterations:
+# ~250 ms of CPU per login here) stays to verify existing hashes, which check_password() re-hashes with Argon2id on
+# the user's next successful login.
+PASSWORD_HASHERS = [
+    "luffycityapi.apps.users.hashers.OwaspArgon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
@@ -244,6 +257,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ORDER_TIMEOUT_SECONDS = env.int("ORDER_TIMEOUT_SECONDS", default=900)
 CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
+# Browsers may reuse a course list/detail answer this long (less near a discount window); then revalidate (ETag).
+CATALOGUE_HTTP_MAX_AGE = env.int("CATALOGUE_HTTP_MAX_AGE", default=30)
 # The poll of an unpaid order asks Alipay's trade.query at most once per order in this many seconds (all workers);
 # the other polls answer from the database, which the notify fulfils. 0 asks on every poll.
 PAYMENT_QUERY_GATEWAY_SECONDS = env.int("PAYMENT_QUERY_GATEWAY_SECONDS", default=3)

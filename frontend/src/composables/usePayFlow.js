@@ -1,6 +1,6 @@
 import { computed, reactive } from 'vue'
 import { useRouter } from 'vue-router'
-import { ElMessage } from 'element-plus'
+import { ElMessage } from 'element-plus/es/components/message/index.mjs'
 import { errorCode, errorMessage } from '@/api'
 import { useOrdersStore, statusOf, ORDER_STATUS } from '@/stores/orders'
 import { orderRemainingSeconds } from '@/utils/time'
