@@ -18,7 +18,7 @@ class CourseListView(generics.ListAPIView):
         return selectors.course_list()
 
     def list(self, request, *args, **kwargs):
-        rows = selectors.catalogue_rows(course_row)
+        rows = selectors.CataloguePages(course_row)
         page = self.paginate_queryset(rows)
         now = timezone.now()
         return self.get_paginated_response([selectors.render_row(row, now) for row in page])
