@@ -50,7 +50,8 @@ def bench_shop(n_create: int, n_notify_users: int, password: str) -> Pools:
     CourseLesson.objects.bulk_create([CourseLesson(chapter=ch, orders=n, name=f"第 {n} 节", duration="10:00")
                                       for ch in CourseChapter.objects.all() for n in range(1, 5)])
 
-    password = make_password(password)  # one real PBKDF2 hash shared by every bench user
+    # one real hash by the first of the settings' PASSWORD_HASHERS, shared by every bench user
+    password = make_password(password)
 
     def users(prefix: int, n: int) -> list[User]:
         User.objects.bulk_create([User(username=str(prefix + i), mobile=str(prefix + i), password=password)

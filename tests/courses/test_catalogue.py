@@ -128,3 +128,24 @@ def test_detail_path_that_is_not_an_id_is_a_json_404(api_client, path):
 
 def test_catalogue_is_read_only(auth_client):
     assert_error(auth_client.post(URL, {"name": "x"}, format="json"), 405, "method_not_allowed")
+
+
+def test_a_page_reads_only_its_own_courses_not_the_whole_catalogue(api_client, make_course):
+    """Issue #19's growth table: the list's time per request must not grow with the catalogue. A cold page reads
+    its own rows (LIMIT page size) and the count, and what it caches is that page, not every course."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(PAGE_SIZE * 2 + 3):
+        make_course(name=f"课程 {i}", orders=i)
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api_client.get(URL, {"page": 2}).json()
+
+    assert body["count"] == PAGE_SIZE * 2 + 3 and len(body["results"]) == PAGE_SIZE
+    assert [row["name"] for row in body["results"]] == [f"课程 {i}" for i in range(PAGE_SIZE, 2 * PAGE_SIZE)]
+    course_reads = [q["sql"] for q in queries.captured_queries
+                    if 'FROM "ly_course"' in q["sql"].replace("`", '"') and "COUNT(" not in q["sql"]]
+    assert course_reads and all(f"LIMIT {PAGE_SIZE}" in sql for sql in course_reads), course_reads

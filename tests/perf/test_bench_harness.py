@@ -3,6 +3,7 @@ throughput and percentiles are those of all its requests together, and a distinc
 that no slice (nor the warm-up) sends a line another one sends."""
 import pytest
 
+from bench import growth, openloop
 from bench import run as bench
 
 
@@ -52,19 +53,20 @@ def test_slices_of_a_distinct_path_never_share_a_request(tmp_path, monkeypatch, 
     monkeypatch.setattr(bench, "WARM_LINES", 10)
     path = tmp_path / "order_create.tsv"
     path.write_text("".join(f"POST\t/api/orders/\t\ttoken-{i}\t{{}}\n" for i in range(100)))
-    warm, slices, calm = bench.measured_specs({"order_create": (path, distinct, "201", "")})
+    warm, slices, calm, paced = bench.measured_specs({"order_create": (path, distinct, "201", "")})
     warm_lines = warm["order_create"][0].read_text().splitlines()
     slice_lines = [spec[0].read_text().splitlines() for spec in slices["order_create"]]
     calm_lines = calm["order_create"][0].read_text().splitlines()
+    open_lines = paced["order_create"][0].read_text().splitlines()
     assert len(slice_lines) == bench.ROUNDS
     if not distinct:
         assert all(lines == slice_lines[0] for lines in slice_lines) and len(slice_lines[0]) == 100
-        assert calm_lines == slice_lines[0]
+        assert calm_lines == slice_lines[0] and open_lines == slice_lines[0]
         return
     assert len(warm_lines) == 10
-    every = warm_lines + [line for lines in slice_lines for line in lines] + calm_lines
+    every = warm_lines + [line for lines in slice_lines for line in lines] + calm_lines + open_lines
     assert len(every) == len(set(every)), "a request was sent twice"
-    assert min(len(lines) for lines in [*slice_lines, calm_lines]) == 90 // (bench.ROUNDS + 1)
+    assert min(len(lines) for lines in [*slice_lines, calm_lines, open_lines]) == 90 // (bench.ROUNDS + 2)
 
 
 def test_a_wrong_answer_at_low_concurrency_fails_the_path():
@@ -78,3 +80,130 @@ def test_a_wrong_answer_at_low_concurrency_fails_the_path():
         f"poll_paid: at {bench.CALM_CONNECTIONS} connections: 2 unexpected answers, e.g. '500'"]
     row["calm"]["problems"], row["calm"]["p99_ms"] = [], 250.0
     assert bench.evaluate({"floor": floor, "poll_paid": row}) == [], "the calm run's latency is reported, not judged"
+
+
+# --- issue #19: latency at a fixed offered load, the journey's rate, the growth table -------------------------
+
+def _judged(name, rps, open_p99, floor_rps=500.0, **extra):
+    row = {**bench.merge_slices(name, [_slice(rps, 2.0, [300] * int(rps * 2))]), "floor_rps": floor_rps, **extra}
+    row["open_loop"] = openloop.summary([5.0] * 980 + [open_p99] * 20, [0.1] * 1000, 1000, 1000, floor_rps / 2,
+                                        4.0, [])
+    return row
+
+
+def test_latency_is_judged_in_the_open_loop_not_at_32_connections():
+    floor = {**bench.merge_slices("floor", [_slice(500, 2.0, [300] * 1000)]), "floor_rps": None}
+    floor["open_loop"] = openloop.summary([500.0] * 100, [0.0] * 100, 100, 100, 250, 4.0, [])
+    ok = _judged("poll_paid", 450, 40.0)
+    assert ok["p99_ms"] == 300, "a closed-loop p99 of 300 ms at 32 connections ..."
+    assert bench.evaluate({"floor": floor, "poll_paid": ok}) == [], "... is reported, not judged (nor the floor's)"
+    slow = _judged("poll_paid", 450, 130.0)
+    assert bench.evaluate({"floor": floor, "poll_paid": slow}) == [
+        "poll_paid: open-loop p99 130.0 ms >= 100 at 250 req/s"]
+
+
+def test_an_open_loop_problem_fails_the_path():
+    row = _judged("order_create", 200, 20.0)
+    row["open_loop"]["problems"] = ["open loop: only 10 distinct requests for 1200: seed more"]
+    assert bench.evaluate({"order_create": row}) == [
+        "order_create: open loop: only 10 distinct requests for 1200: seed more"]
+
+
+def test_the_journey_target_is_three_times_pbkdf2s_rate_on_the_same_runs_floor():
+    assert bench.journey_target(380) == pytest.approx(10.5, abs=0.01)
+    assert bench.journey_target(760) == pytest.approx(21.0, abs=0.01), "a floor twice as fast asks twice as much"
+    journey = {"name": "journey", "rps": 60.0, "p50_ms": 900.0, "p99_ms": 2000.0, "journeys_per_s": 10.0,
+               "floor_rps": 380.0, "problems": []}
+    assert bench.evaluate({"journey": journey}) == [
+        "journey: 10.00 journeys/s < 10.50 (3× PBKDF2's at a floor of 380 req/s)"]
+    journey["journeys_per_s"] = 10.6
+    assert bench.evaluate({"journey": journey}) == []
+
+
+def test_the_pacing_schedule_is_a_fixed_timeline():
+    due = openloop.schedule(200, 1.5)
+    assert len(due) == 300 and due[0] == 0.0
+    assert due[1] == pytest.approx(0.005) and due[-1] == pytest.approx(299 / 200)
+    assert openloop.schedule(0, 5) == [] and openloop.schedule(10, 0) == []
+
+
+def test_percentiles_are_nearest_rank():
+    values = list(range(1, 1001))  # 1..1000 ms
+    assert openloop.percentile(values, 50) == 500
+    assert openloop.percentile(values, 99) == 990
+    assert openloop.percentile(values, 99.9) == 999
+    assert openloop.percentile([7.0], 99.9) == 7.0 and openloop.percentile([], 50) == 0.0
+    row = openloop.summary([1.0] * 998 + [200.0, 300.0], [0.5] * 1000, 1000, 1000, 250.0, 4.0, [])
+    assert (row["p50_ms"], row["p99_ms"], row["p999_ms"], row["max_ms"]) == (1.0, 1.0, 200.0, 300.0)
+
+
+def test_a_response_is_parsed_plain_or_chunked():
+    assert openloop.parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsuccess") == (200, b"success")
+    chunked = b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nsuc\r\n4\r\ncess\r\n0\r\n\r\n"
+    assert openloop.parse_response(chunked) == (201, b"success")
+    assert openloop.parse_response(b"garbage")[0] == 0
+    raw = openloop.raw_request(8000, "POST", "/api/orders/", "application/json", "tok", "{}")
+    assert raw.startswith(b"POST /api/orders/ HTTP/1.1\r\n") and b"Authorization: Bearer tok\r\n" in raw
+    assert raw.endswith(b"Content-Length: 2\r\n\r\n{}")
+
+
+def test_the_open_loop_counts_a_stall_against_every_request_due_during_it():
+    """A server that stalls 600 ms on its first request: in a closed loop the requests behind it would wait
+    unmeasured (coordinated omission); here each is measured from when it was due, so the tail shows the stall."""
+    import socketserver
+    import threading
+    import time
+
+    first = threading.Event()
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            if not first.is_set():
+                first.set()
+                time.sleep(0.6)
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    class Server(socketserver.TCPServer):
+        request_queue_size = 256
+        allow_reuse_address = True
+
+    with Server(("127.0.0.1", 0), Handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            raw = openloop.raw_request(server.server_address[1], "GET", "/", "", "", "")
+            row = openloop.run(server.server_address[1], [raw], 100, 1.0, {200}, b"ok")
+        finally:
+            server.shutdown()
+    assert row["sent"] == 100 and row["good"] == 100 and row["problems"] == []
+    assert row["p99_ms"] >= 450, "the requests due during the stall waited for it, and that is their latency"
+    assert row["p50_ms"] < row["p99_ms"]
+
+
+def test_growth_flat_within_one_and_a_half_times():
+    assert growth.judge_flat("list", [(10, 1.0), (1000, 1.2), (10000, 1.49)]) == []
+    assert growth.judge_flat("list", [(10, 1.0), (1000, 1.2), (10000, 1.6)]) == [
+        "list: 1.60× the time at 10,000 as at 10 (limit 1.5×)"]
+    assert growth.judge_flat("poll", [(1_000_000, 1.0), (10_000, 0.5)]) == [
+        "poll: 2.00× the time at 1,000,000 as at 10,000 (limit 1.5×)"], "sizes are sorted before judging"
+
+
+def test_growth_at_most_linear_in_an_orders_lines():
+    linear = [(1, 2.0), (10, 3.8), (50, 11.8)]  # 0.2 per line throughout
+    assert growth.judge_linear("create", linear) == []
+    quadratic = [(1, 2.0), (10, 2.0 + 0.2 * 81 / 9), (50, 2.0 + 0.2 * 2401 / 9)]
+    assert growth.judge_linear("create", quadratic) != []
+    # lines nearly free: each may still cost 1 % of a one-line request (noise, not growth)
+    assert growth.judge_linear("quote", [(1, 2.0), (10, 2.0), (50, 2.5)]) == []
+    assert growth.judge_linear("quote", [(1, 2.0), (10, 2.0), (50, 4.0)]) != []
+
+
+def test_growth_rows_are_judged_by_their_rule():
+    rows = [{"name": "GET /api/courses/", "axis": "courses", "rule": "flat",
+             "points": [{"size": 10, "p50_ms": 5.0, "cost": 1.0}, {"size": 10000, "p50_ms": 40.0, "cost": 8.0}]},
+            {"name": "POST /api/orders/", "axis": "lines", "rule": "linear",
+             "points": [{"size": 1, "p50_ms": 9.0, "cost": 2.0}, {"size": 10, "p50_ms": 16.0, "cost": 3.8},
+                        {"size": 50, "p50_ms": 50.0, "cost": 11.8}]}]
+    assert growth.evaluate(rows) == ["growth GET /api/courses/: 8.00× the time at 10,000 as at 10 (limit 1.5×)"]
+    assert "✗" in growth.table(rows).splitlines()[2] and "✓" in growth.table(rows).splitlines()[3]

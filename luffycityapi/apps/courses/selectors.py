@@ -148,6 +148,29 @@ def catalogue_rows(serialize) -> list[dict]:
     return _cached("list", build)
 
 
+class CataloguePages:
+    """The visible courses as a sequence the paginator slices: its length is the cached count, and each slice it
+    asks for is read (LIMIT/OFFSET) and cached on its own, so a page costs the same in a catalogue of 10 courses
+    or 10,000 (issue #19's growth table). Rows as catalogue_rows renders them."""
+
+    def __init__(self, serialize):
+        self.serialize = serialize
+
+    def __len__(self) -> int:
+        return _cached("count", lambda: course_list().count())
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("CataloguePages is read by slices")
+        start, stop = index.start or 0, index.stop
+
+        def build():
+            return [{**dict(self.serialize(course)), "discount_windows": course_windows(course)}
+                    for course in course_list()[start:stop]]
+
+        return _cached(f"slice:{start}:{stop}", build)
+
+
 def catalogue_course(course_id: int, serialize) -> dict:
     """One visible course with chapters and lessons as the detail serializer renders it (like catalogue_rows);
     cached; 404 for a course nobody may see."""

@@ -36,7 +36,7 @@ class CourseListView(ConditionalGetMixin, generics.ListAPIView):
         return selectors.course_list()
 
     def list(self, request, *args, **kwargs):
-        rows = selectors.catalogue_rows(course_row)
+        rows = selectors.CataloguePages(course_row)
         page = self.paginate_queryset(rows)
         now = timezone.now()
         self.http_max_age = browser_max_age(page, now)
