@@ -132,11 +132,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The period of the minute jobs (expiry sweep, refund retries, unpaid reconciliation); the beat test and the
+# cluster soak shorten it to watch many periods.
+PERIODIC_SECONDS = env.float("PERIODIC_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": 60.0},
-    "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": 60.0},
+    "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": PERIODIC_SECONDS},
+    "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": PERIODIC_SECONDS},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # unused by redbeat; kept for `-s` paths
+# One beat, however many run: celery-redbeat keeps the schedule (each entry's last run) in Redis and lets only the
+# holder of a Redis lock tick, so a second beat (another node, a restarted one) waits on the lock and takes over
+# when the holder stops or dies (after BEAT_LOCK_SECONDS without the holder extending it). redis-py's from_url
+# also reads the embedded stack's unix:// URL, so `make run`'s single beat uses the same scheduler.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_REDIS_OPTIONS = {}  # not the broker's transport options (a visibility timeout means nothing here)
+CELERY_REDBEAT_KEY_PREFIX = "redbeat"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.float("BEAT_MAX_INTERVAL", default=5.0)  # the holder extends the lock this often
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
 
 # --- i18n / time ---
 LANGUAGE_CODE = "zh-hans"
@@ -252,5 +265,5 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 # lost notify is found within minutes; the daily pass checks every payment of the last RECONCILE_LOOKBACK_HOURS.
 RECONCILE_UNPAID_AFTER_SECONDS = env.int("RECONCILE_UNPAID_AFTER_SECONDS", default=120)
 RECONCILE_LOOKBACK_HOURS = env.int("RECONCILE_LOOKBACK_HOURS", default=24)
-CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": PERIODIC_SECONDS}
 CELERY_BEAT_SCHEDULE["reconcile-daily"] = {"task": "payments.reconcile_recent", "schedule": 24 * 3600.0}
