@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 _mobiles = itertools.count(13900000001)
 
@@ -88,7 +88,9 @@ def make_user(db):
 
 
 def bearer(user) -> str:
-    return f"Bearer {RefreshToken.for_user(user).access_token}"
+    # An access token alone: RefreshToken.for_user would also record an OutstandingToken row (token_blacklist), a
+    # write whose foreign-key check waits on a user row that a concurrent checkout holds locked.
+    return f"Bearer {AccessToken.for_user(user)}"
 
 
 @pytest.fixture

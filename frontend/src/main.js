@@ -22,6 +22,12 @@ configureAuth({
   getAccessToken: () => auth.access,
   getRefreshToken: () => auth.refresh,
   setAccessToken: (token) => auth.setAccess(token),
+  setRefreshToken: (token) => auth.setRefresh(token),
+})
+
+// Another tab refreshed (the refresh token rotates, the old one is refused) or logged out: use its tokens.
+window.addEventListener('storage', (e) => {
+  if (e.key === null || e.key.startsWith('luffy_')) auth.syncFromStorage()
 })
 
 const router = createAppRouter({ isLoggedIn: () => auth.isLoggedIn })
@@ -30,7 +36,7 @@ const router = createAppRouter({ isLoggedIn: () => auth.isLoggedIn })
 let expiredNotice = 0
 onApiEvent('auth-expired', () => {
   const wasLoggedIn = auth.isLoggedIn
-  auth.logout()
+  auth.forget()
   useCartStore(pinia).reset()
   useCatalogStore(pinia).clearMine()
   const current = router.currentRoute.value

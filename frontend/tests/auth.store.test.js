@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 
-vi.mock('@/api/users', () => ({ login: vi.fn(), register: vi.fn(), fetchMe: vi.fn() }))
+vi.mock('@/api/users', () => ({ login: vi.fn(), register: vi.fn(), fetchMe: vi.fn(), logout: vi.fn() }))
 import * as usersApi from '@/api/users'
 import { useAuthStore } from '@/stores/auth'
 
@@ -58,5 +58,52 @@ describe('auth store', () => {
     const auth = useAuthStore()
     expect(auth.isLoggedIn).toBe(true)
     expect(auth.refresh).toBe('oldR')
+  })
+
+  it('logout forgets the session at once and asks the server to revoke the refresh token', async () => {
+    let resolve
+    usersApi.logout.mockReturnValue(new Promise((r) => (resolve = r)))
+    const auth = useAuthStore()
+    auth.setTokens({ access: 'A', refresh: 'R' })
+    auth.user = { id: 1, mobile: '13800000000' }
+    const done = auth.logout()
+    // Logged out here before the server has answered.
+    expect(auth.isLoggedIn).toBe(false)
+    expect(auth.user).toBe(null)
+    expect(localStorage.getItem('luffy_refresh')).toBe(null)
+    expect(usersApi.logout).toHaveBeenCalledWith('R')
+    resolve()
+    await done
+  })
+
+  it('a failed revoke call still leaves the user logged out', async () => {
+    usersApi.logout.mockRejectedValue({ response: { status: 503, data: { errmsg: 'down' } } })
+    const auth = useAuthStore()
+    auth.setTokens({ access: 'A', refresh: 'R' })
+    await expect(auth.logout()).resolves.toBeUndefined()
+    expect(auth.isLoggedIn).toBe(false)
+    expect(localStorage.getItem('luffy_access')).toBe(null)
+  })
+
+  it('forget (a session the server already refused) does not call the server', () => {
+    const auth = useAuthStore()
+    auth.setTokens({ access: 'A', refresh: 'R' })
+    auth.forget()
+    expect(auth.isLoggedIn).toBe(false)
+    expect(usersApi.logout).not.toHaveBeenCalled()
+  })
+
+  it('a rotated refresh token is stored, and tokens another tab wrote are taken over', () => {
+    const auth = useAuthStore()
+    auth.setTokens({ access: 'A', refresh: 'R' })
+    auth.setRefresh('R2')
+    expect(localStorage.getItem('luffy_refresh')).toBe('R2')
+    localStorage.setItem('luffy_access', 'A3')
+    localStorage.setItem('luffy_refresh', 'R3')
+    auth.syncFromStorage()
+    expect([auth.access, auth.refresh]).toEqual(['A3', 'R3'])
+    localStorage.clear()
+    auth.syncFromStorage()
+    expect(auth.isLoggedIn).toBe(false)
   })
 })

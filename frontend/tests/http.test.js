@@ -27,6 +27,7 @@ beforeEach(() => {
     getAccessToken: () => tokens.access,
     getRefreshToken: () => tokens.refresh,
     setAccessToken: (t) => (tokens.access = t),
+    setRefreshToken: (t) => (tokens.refresh = t),
   })
 })
 afterEach(() => configureAuth({}))
@@ -50,6 +51,25 @@ describe('http client', () => {
     expect(JSON.parse(calls[1].data)).toEqual({ refresh: 'the-refresh' })
     expect(calls[1].auth).toBeUndefined()
     expect(tokens.access).toBe('new-access')
+  })
+
+  it('keeps the rotated refresh token the server answers with', async () => {
+    handler = (config) => {
+      if (config.url === '/users/token/refresh/') return [200, { access: 'new-access', refresh: 'next-refresh' }]
+      return config.headers.Authorization === 'Bearer new-access' ? [200, { id: 1 }] : [401, {}]
+    }
+    await http.get('/users/me/')
+    expect(tokens).toEqual({ access: 'new-access', refresh: 'next-refresh' })
+  })
+
+  it('logout posts the refresh token without a bearer and never refreshes', async () => {
+    const { logout } = await import('@/api/users')
+    handler = () => [401, { errmsg: 'bad', code: 'token_invalid' }]
+    await expect(logout('the-refresh')).rejects.toMatchObject({ response: { status: 401 } })
+    expect(calls).toHaveLength(1)
+    expect(calls[0].url).toBe('/users/logout/')
+    expect(calls[0].auth).toBeUndefined()
+    expect(JSON.parse(calls[0].data)).toEqual({ refresh: 'the-refresh' })
   })
 
   it('shares one refresh between concurrent 401s', async () => {

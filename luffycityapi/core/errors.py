@@ -1,8 +1,9 @@
 """Domain errors with stable codes, and the one DRF exception handler that renders every error as
 {"errmsg": ..., "code": ...}. No traceback ever reaches a response."""
 import logging
+import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404
@@ -20,6 +21,7 @@ class ShopError(Exception):
     status_code = 400
     default_code = "bad_request"
     default_message = "请求有误"
+    headers: dict | None = None  # e.g. Retry-After on a 429
 
     def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None, **extra):
         self.message = message or self.default_message
@@ -100,7 +102,9 @@ def exception_handler(exc, context):
     """Render every exception raised under DRF as {errmsg, code}; unknown ones are logged and become a 500."""
     set_rollback()  # like DRF's own handler: an error response never commits an ATOMIC_REQUESTS transaction
     if isinstance(exc, ShopError):
-        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+        return Response(error_body(exc.message, exc.code, **exc.extra), status=exc.status_code, headers=exc.headers)
+    if isinstance(exc, RequestDataTooBig):  # past DATA_UPLOAD_MAX_MEMORY_SIZE, raised when DRF reads the body
+        return Response(http_error_body(413), status=413)
     if isinstance(exc, Http404):
         return Response(error_body("资源不存在", "not_found"), status=404)
     if isinstance(exc, PermissionDenied):
@@ -117,7 +121,9 @@ def exception_handler(exc, context):
         return Response(error_body("请先登录" if code == "not_authenticated" else "登录已失效，请重新登录", code),
                         status=401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     if isinstance(exc, drf.Throttled):
-        return Response(error_body(f"请求过于频繁，请 {exc.wait or 60:.0f} 秒后再试", "throttled"), status=429)
+        wait = math.ceil(exc.wait or 60)
+        return Response(error_body(f"请求过于频繁，请 {wait} 秒后再试", "throttled"), status=429,
+                        headers={"Retry-After": str(wait)})
     if isinstance(exc, drf.APIException):
         return Response(error_body(_first_message(exc.detail), exc.default_code), status=exc.status_code)
     if isinstance(exc, RedisError):

@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_prometheus",
+    "drf_spectacular_sidecar",  # Swagger UI / ReDoc as the shop's own static files: /api/docs/ works offline
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "luffycityapi.core",
     "luffycityapi.apps.users",
     "luffycityapi.apps.courses",
@@ -53,12 +56,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: turns a login it refused for lockout into the lockout page (the admin's login).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "luffycityapi.urls"
 WSGI_APPLICATION = "luffycityapi.wsgi.application"
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["luffycityapi.apps.users.backends.UsernameOrMobileBackend"]
+# django-axes first: it refuses a locked-out login before any password is checked (it needs authenticate()'s
+# `request`, which the admin's form and simplejwt's login both pass).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "luffycityapi.apps.users.backends.UsernameOrMobileBackend"]
 
 TEMPLATES = [
     {
@@ -144,6 +152,9 @@ PERIODIC_SECONDS = env.float("PERIODIC_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": PERIODIC_SECONDS},
     "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": PERIODIC_SECONDS},
+    # Every login writes an OutstandingToken row and every refresh or logout a BlacklistedToken row: drop the
+    # ones past their expiry (they can no longer be used anyway) so the tables stay the size of live sessions.
+    "flush-expired-tokens": {"task": "users.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # unused by redbeat; kept for `-s` paths
 # One beat, however many run: celery-redbeat keeps the schedule (each entry's last run) in Redis and lets only the
@@ -184,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["luffycityapi.core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "luffycityapi.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 10,
     "EXCEPTION_HANDLER": "luffycityapi.core.errors.exception_handler",
@@ -209,6 +220,10 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # Each refresh hands out a new refresh token and blacklists the one used, so a stolen refresh token works
+    # once at most and POST /api/users/logout/ can revoke a session (token_blacklist's tables).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "luffycity API",
@@ -216,7 +231,30 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Served from the pinned drf-spectacular-sidecar through whitenoise, not a public CDN's unpinned @latest.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# --- login lockout (django-axes; README "Logins and tokens") ---
+# After AXES_FAILURE_LIMIT failures an account is locked wherever it logs in (admin and API: the same users, staff
+# included), and at the admin an address too; AXES_COOLOFF_MINUTES later the lock lifts. The API login's
+# per-address limit is its throttle: students behind one NAT must not lock each other out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = "luffycityapi.apps.users.lockout.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "luffycityapi.apps.users.lockout.client_ip"  # the throttles' address (NUM_PROXIES)
+AXES_LOCKOUT_CALLABLE = "luffycityapi.apps.users.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a staff member who mistyped and then got in starts again from zero
+# A refused attempt during a lockout neither counts nor extends it: the lock lifts when it said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the admin (axes' "access failures")
+AXES_VERBOSE = False
+# Login records (successes, failures) older than this go, daily (users.prune_login_records), as do attempts whose
+# cool-off has passed.
+LOGIN_RECORDS_KEEP_DAYS = env.int("LOGIN_RECORDS_KEEP_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["prune-login-records"] = {"task": "users.prune_login_records", "schedule": 24 * 3600.0}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},

@@ -24,6 +24,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "10000/min", "register": "10000/min", "payment_query": "10000/min"}
+# django-axes stays on (tests/users/test_login_lockout.py lowers the limit), but no unrelated test's wrong logins
+# (schemathesis, the throttle tests) lock anyone out.
+AXES_FAILURE_LIMIT = 10000
 
 # TEST_RUN_NAME lets two suites run at once on one machine (e.g. two developers): each gets its own test
 # database and should also set its own REDIS_TEST_DB.

@@ -132,13 +132,13 @@ def test_log_format_json_makes_every_line_a_json_object(configure):
         logging.getLogger("luffycityapi.errors").exception("unhandled error in %s", "view")
 
     objects = [json.loads(line) for line in lines()]
-    assert len(objects) == 4
-    assert {o["logger"] for o in objects} == {"luffycityapi.payments.alipay", "gunicorn.access", "celery.app.trace",
-                                              "luffycityapi.errors"}
+    assert len(objects) == 5
+    assert {o["logger"] for o in objects} == {"luffycityapi.payments.alipay", "gunicorn.access",
+                                              "celery.worker.strategy", "celery.app.trace", "luffycityapi.errors"}
     assert objects[0]["message"] == "alipay.trade.query order=2026120405504300000001000001 outcome=TRADE_SUCCESS 43 ms"
     assert objects[0]["level"] == "INFO" and objects[0]["time"]
     assert "sign=" not in objects[1]["message"]
-    assert "ValueError: broken" in objects[3]["exc_info"]
+    assert "ValueError: broken" in objects[4]["exc_info"]
 
 
 def test_log_format_is_checked():

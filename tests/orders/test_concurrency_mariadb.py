@@ -78,10 +78,12 @@ def wait_for_lock_waits(n: int, timeout: float = 45, results=()) -> None:
 
 
 def client_of(user) -> APIClient:
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from rest_framework_simplejwt.tokens import AccessToken
 
+    # Not RefreshToken.for_user: that records an OutstandingToken row, an INSERT whose foreign-key check waits on
+    # the user row another thread's checkout holds, and would be counted as the lock wait under test.
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     return client
 
 

@@ -28,13 +28,14 @@ const noAuth = {
   getAccessToken: () => null,
   getRefreshToken: () => null,
   setAccessToken: () => {},
+  setRefreshToken: () => {},
 }
 let auth = { ...noAuth }
 
 /**
  * Inject how tokens are read and stored (the auth store does this in main.js).
  * @param {{getAccessToken: () => string|null, getRefreshToken: () => string|null,
- *          setAccessToken: (token: string) => void}} provider
+ *          setAccessToken: (token: string) => void, setRefreshToken: (token: string) => void}} provider
  */
 export function configureAuth(provider) {
   auth = { ...noAuth, ...provider }
@@ -67,6 +68,8 @@ function refreshAccessToken() {
         const access = res.data && res.data.access
         if (!access) throw new Error('refresh answered without an access token')
         auth.setAccessToken(access)
+        // The server rotates refresh tokens and refuses the one just used: keep the new one.
+        if (res.data.refresh) auth.setRefreshToken(res.data.refresh)
         return access
       })
       .finally(() => {

@@ -8,6 +8,10 @@ export const register = (mobile, password, password2) =>
     .post('/users/register/', { mobile, password, password2 }, { skipAuth: true, skipRefresh: true })
     .then((r) => r.data)
 
+/** Revoke a refresh token on the server. The token itself is the credential, so no bearer and no refresh. */
+export const logout = (refresh) =>
+  http.post('/users/logout/', { refresh }, { skipAuth: true, skipRefresh: true }).then(() => undefined)
+
 export const fetchMe = () => http.get('/users/me/').then((r) => r.data)
 
 export const fetchMyCourses = (params = {}) => http.get('/users/courses/', { params }).then((r) => r.data)

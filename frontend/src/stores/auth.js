@@ -43,6 +43,16 @@ export const useAuthStore = defineStore('auth', {
       this.access = access || null
       storage.set(ACCESS_KEY, this.access)
     },
+    setRefresh(refresh) {
+      this.refresh = refresh || null
+      storage.set(REFRESH_KEY, this.refresh)
+    },
+    /** Take the tokens another tab wrote (it refreshed, which rotates the refresh token, or logged out). */
+    syncFromStorage() {
+      this.access = storage.get(ACCESS_KEY)
+      this.refresh = storage.get(REFRESH_KEY)
+      if (!this.isLoggedIn) this.user = null
+    },
     async login(username, password) {
       const data = await usersApi.login(username, password)
       this.setTokens(data)
@@ -60,7 +70,22 @@ export const useAuthStore = defineStore('auth', {
       this.user = await usersApi.fetchMe()
       return this.user
     },
-    logout() {
+    /**
+     * Log out: this browser forgets the tokens at once, then the server is asked to revoke the refresh
+     * token. A failed call (offline, token already expired) leaves the user logged out here all the same.
+     */
+    async logout() {
+      const refresh = this.refresh
+      this.forget()
+      if (!refresh) return
+      try {
+        await usersApi.logout(refresh)
+      } catch {
+        /* logged out locally; the refresh token expires on its own */
+      }
+    },
+    /** Forget the session locally only (the server already refused it: nothing left to revoke). */
+    forget() {
       this.setTokens({ access: null, refresh: null })
       this.user = null
     },

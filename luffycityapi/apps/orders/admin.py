@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -110,7 +112,11 @@ class OrderAdmin(admin.ModelAdmin):
         the same form submitted twice is one refund. The gateway is called here, outside any transaction."""
         if not can_refund(request):
             raise PermissionDenied
-        order = get_object_or_404(Order, pk=object_id)
+        # The admin's own lookup: an id that is no number ("abc", " ") is None here, a 404, where a plain
+        # get(pk=...) raised ValueError (a 500).
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404("no such order")
         change_url = reverse("admin:orders_order_change", args=[order.pk])
         if request.method == "POST":
             try:

@@ -1,3 +1,5 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -62,3 +64,12 @@ class UserCourseAdmin(admin.ModelAdmin):
     search_fields = ["user__mobile", "course__name", "order_number"]
     list_select_related = ["user", "course"]
     raw_id_fields = ["user", "course"]
+
+
+# django-axes' login records, without their date drill-down: date_hierarchy converts time zones in SQL, which
+# MariaDB answers with NULL (a 500) unless its time zone tables are loaded, and nothing else here needs them.
+for _model, _admin_class in ((AccessAttempt, axes_admin.AccessAttemptAdmin), (AccessLog, axes_admin.AccessLogAdmin),
+                             (AccessFailureLog, axes_admin.AccessFailureLogAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(_admin_class.__name__, (_admin_class,), {"date_hierarchy": None}))

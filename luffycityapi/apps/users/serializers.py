@@ -7,6 +7,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from luffycityapi.core.errors import ShopError
 
+from .lockout import login_locked_error
 from .models import Credit, User, UserCourse
 
 # ASCII only: in Python, \d also matches full-width and Arabic-Indic digits, which are no phone number.
@@ -39,10 +40,19 @@ class LoginSerializer(TokenObtainPairSerializer):
     def validate(self, attrs):
         # simplejwt answers a wrong password with the same AuthenticationFailed as a bad token; the client must be
         # able to tell "wrong credentials" (show a message) from "token expired" (refresh and retry).
+        # django-axes refuses a locked-out account before its password is checked and marks the request: that is
+        # a 429 saying for how long, not a wrong password.
         try:
             return super().validate(attrs)
         except exceptions.AuthenticationFailed as exc:
+            request = self.context["request"]
+            if getattr(request, "axes_locked_out", False):
+                raise login_locked_error(request) from exc
             raise ShopError("用户名或密码错误", code="invalid_credentials", status=401) from exc
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
 
 
 class RegisterResponseSerializer(serializers.Serializer):

@@ -3,6 +3,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from luffycityapi.core.errors import ShopError
 
@@ -60,3 +63,29 @@ def user_courses_revoke(*, user_id: int, course_ids, order_number: str) -> int:
     deleted, _ = UserCourse.objects.filter(
         user_id=user_id, course_id__in=course_ids, order_number=order_number).delete()
     return deleted
+
+
+def refresh_token_revoke(token: str) -> None:
+    """Blacklist one refresh token (logout); an invalid, expired or already revoked token is refused (401)."""
+    try:
+        RefreshToken(token).blacklist()
+    except TokenError as exc:
+        raise InvalidToken(exc.args[0]) from exc
+
+
+def tokens_flush_expired() -> int:
+    """Delete the refresh tokens past their expiry (their blacklist rows cascade); returns how many."""
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def login_records_prune(*, keep_days: int) -> int:
+    """Delete django-axes' login records older than keep_days and attempts whose cool-off has passed (a lockout
+    no longer counts them); returns how many rows went. Failures for made-up usernames would otherwise pile up."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    deleted = AxesProxyHandler.reset_logs(age_days=keep_days) + AxesProxyHandler.reset_failure_logs(age_days=keep_days)
+    stale, _ = AccessAttempt.objects.filter(attempt_time__lt=timezone.now() - get_cool_off()).delete()
+    return deleted + stale

@@ -38,6 +38,21 @@ class RefreshView(TokenRefreshView):
     authentication_classes = []
 
 
+class LogoutView(APIView):
+    """The refresh token in the body is the credential (possession is what a logout revokes), so a session whose
+    access token has already expired can still be ended; a bearer header is not needed and not looked at."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=serializers.LogoutSerializer, responses={204: None})
+    def post(self, request):
+        data = serializers.LogoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.refresh_token_revoke(data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MeView(APIView):
     @extend_schema(responses=serializers.MeSerializer)
     def get(self, request):
