@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MYSQL_STAMP := $(VENV)/.installed-mysql
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps bench-web clean
+.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps bench-web cluster clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -89,6 +89,13 @@ bench-web: $(STAMP) build-frontend $(BENCH_WEB_STAMP)
 soak: $(STAMP) bench-deps
 	$(MAKE) --no-print-directory $(MYSQL_STAMP)
 	$(BIN)/python soak/run.py $(SOAK_ARGS)
+
+# `make cluster`: nginx on 127.0.0.1:8910 (deploy/luffycity.nginx.conf) in front of two app nodes (127.0.0.2 and
+# 127.0.0.3:8000, each gunicorn + Celery worker), one redbeat beat, MariaDB luffycity_cluster, Redis db 1.
+cluster: $(STAMP) bench-deps build-frontend
+	$(MAKE) --no-print-directory $(MYSQL_STAMP)
+	@scripts/ensure-nginx.sh
+	$(BIN)/python -m harness.cluster
 
 clean:
 	rm -rf var frontend/dist

@@ -29,9 +29,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_call(port: int, method: str, path: str, body=None, headers=None, timeout=10.0) -> tuple[int, bytes]:
-    """One plain HTTP/1.1 request to 127.0.0.1:port; (status, body)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def http_call(port: int, method: str, path: str, body=None, headers=None, timeout=10.0,
+              host: str = "127.0.0.1") -> tuple[int, bytes]:
+    """One plain HTTP/1.1 request to host:port (a loopback address); (status, body)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
@@ -159,20 +160,21 @@ class Stack:
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True)
 
-    def wait_ready(self, port: int, ready=lambda: True, timeout=90.0) -> None:
-        """Until /api/health/ answers 200 and `ready()` holds; exit if a process dies or time runs out."""
+    def wait_ready(self, port: int, ready=lambda: True, timeout=90.0, host: str = "127.0.0.1") -> None:
+        """Until host:port's /api/health/ answers 200 and `ready()` holds; exit if a process dies or time runs
+        out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     raise SystemExit(f"{name} exited with {proc.returncode} (see {self.log_dir / (name + '.log')})")
             try:
-                if http_call(port, "GET", "/api/health/", timeout=2)[0] == 200 and ready():
+                if http_call(port, "GET", "/api/health/", timeout=2, host=host)[0] == 200 and ready():
                     return
             except OSError:
                 pass
             time.sleep(0.3)
-        raise SystemExit(f"the stack on port {port} did not become ready in {timeout:.0f} s")
+        raise SystemExit(f"the stack on {host}:{port} did not become ready in {timeout:.0f} s")
 
     def children(self, name: str) -> list[int]:
         """The live child processes of one started process (gunicorn's workers)."""

@@ -35,3 +35,11 @@ def _refuse_to_work_without_alipay_keys(**kwargs):
         require_alipay_keys()
     except ImproperlyConfigured as exc:
         raise SystemExit(f"celery worker: {exc}") from exc
+
+
+@app.on_after_configure.connect
+def _redbeat_reads_its_keys(sender, **kwargs):
+    """redbeat finds settings.CELERY_REDBEAT_* through Celery's namespace but tests for their presence without it,
+    and then warns at every beat start that it is falling back to the broker's URL (it is not). Naming them
+    once more without the prefix silences a false warning."""
+    sender.conf.update({key: sender.conf.first(key) for key in ("redbeat_redis_url", "redbeat_redis_options")})

@@ -6,3 +6,13 @@ from luffycityapi.core.logconfig import logging_config
 
 accesslog = "-"
 logconfig_dict = logging_config()
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR (several workers), a dead worker's live gauges leave /metrics with it."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -8,6 +8,8 @@ from luffycityapi.core import views as core_views
 
 api_patterns = [
     path("health/", core_views.health, name="health"),
+    path("health/live/", core_views.health_live, name="health-live"),
+    path("health/ready/", core_views.health_ready, name="health-ready"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[],
                                                  authentication_classes=[]), name="docs"),
@@ -21,6 +23,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("metrics", core_views.prometheus_metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
 ]
@@ -33,5 +36,5 @@ if getattr(settings, "ALIPAY_SANDBOX", False):
     urlpatterns.append(path("sandbox/alipay/", include("luffycityapi.apps.alipay_sandbox.urls")))
 
 # Anything else is the SPA (history mode). API-looking paths never fall through to it.
-urlpatterns.append(re_path(r"^(?!api/|admin/|static/|media/|sandbox/).*$", core_views.spa_index, name="spa"))
+urlpatterns.append(re_path(r"^(?!api/|admin/|static/|media/|sandbox/|metrics$).*$", core_views.spa_index, name="spa"))
 

@@ -2,12 +2,15 @@
 core.middleware, whatever answered the request.)"""
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django_redis import get_redis_connection
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+
+from luffycityapi.core import metrics
 
 
 
@@ -34,6 +37,43 @@ def health(request):
     ok = all(v == "ok" for v in status.values())
     body = status if ok else {**status, "errmsg": "服务暂不可用", "code": "unhealthy"}
     return Response(body, status=200 if ok else 503)
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def health_live(request):
+    """Liveness: the process answers (touches nothing, so a database outage does not get it restarted)."""
+    return Response({"status": "ok"})
+
+
+@extend_schema(responses={200: dict, 503: dict})
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def health_ready(request):
+    """Readiness: the database and Redis answer (the same checks as /api/health/); 503 takes a node out."""
+    return health(request._request)
+
+
+def _client_address(request) -> str:
+    """The client's address as DRF's throttles see it: REMOTE_ADDR, or the entry NUM_PROXIES from the right of
+    X-Forwarded-For when the shop is behind that many proxies."""
+    return BaseThrottle().get_ident(request)
+
+
+def prometheus_metrics(request):
+    """/metrics for Prometheus, only to METRICS_ALLOWED_IPS (read at call time): everything else gets 403."""
+    from django_prometheus.exports import ExportToDjangoView
+
+    allowed = [ip.strip() for ip in settings.METRICS_ALLOWED_IPS if ip.strip()]
+    if _client_address(request) not in allowed:
+        return JsonResponse({"errmsg": "无权访问", "code": "forbidden"}, status=403)
+    metrics.read_queue_depth()
+    return ExportToDjangoView(request)
 
 
 _PLACEHOLDER = """<!doctype html><html lang="zh"><meta charset="utf-8"><title>路飞学城</title>

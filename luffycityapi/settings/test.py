@@ -19,6 +19,7 @@ def _with_db(url: str, db: int) -> str:
 REDIS_URL = _with_db(REDIS_URL, REDIS_TEST_DB)
 CACHES = {"default": redis_cache(REDIS_URL)}
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405

@@ -18,6 +18,7 @@ from luffycityapi.apps.coupon.pricing import Quote, quote
 from luffycityapi.apps.users import selectors as user_selectors
 from luffycityapi.apps.users import services as user_services
 from luffycityapi.apps.users.models import Credit, User
+from luffycityapi.core import metrics
 from luffycityapi.core.errors import Conflict, ShopError
 from luffycityapi.core.queue import enqueue
 
@@ -232,6 +233,7 @@ def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResul
                                              order_number=order.order_number)
     if not payable:
         raise OrderNotPayable(order_number=order.order_number)
+    transaction.on_commit(metrics.FULFILMENTS.inc)  # a notify's rollback would undo the fulfilment too
     return PaidResult(order, True)
 
 
@@ -286,7 +288,10 @@ def order_expire(order_id: int) -> Order | None:
         return None
     if order.order_status != Order.Status.UNPAID or order.expire_time > timezone.now():
         return order
-    return close_handler()(order.id, Order.Status.TIMEOUT)
+    closed = close_handler()(order.id, Order.Status.TIMEOUT)
+    if closed.order_status == Order.Status.TIMEOUT:
+        metrics.EXPIRY_LAG.observe((timezone.now() - order.expire_time).total_seconds())
+    return closed
 
 
 def order_mark_refunded(*, order_id: int) -> Order:

@@ -6,6 +6,8 @@ from contextlib import contextmanager
 
 from django.db import DatabaseError
 
+from luffycityapi.core import metrics
+
 from .models import PaymentEvent
 from .providers.base import PaymentProvider, ProviderError
 
@@ -88,8 +90,10 @@ def ask(kind, provider: PaymentProvider, order_number: str, call, **params):
                    params={"order_number": order_number, **params})
     with finishing(event):
         try:
-            answer = call(order_number=order_number, **params)
+            with metrics.GATEWAY_SECONDS.labels(kind).time():
+                answer = call(order_number=order_number, **params)
         except ProviderError as exc:
+            metrics.GATEWAY_ERRORS.labels(kind, exc.code).inc()
             finish(event, f"error: {exc.code}", response={"message": exc.message, "raw": jsonable(exc.raw)})
             raise
     raw = getattr(answer, "raw", None)

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from luffycityapi.apps.orders import services as order_services
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.core import metrics
 from luffycityapi.core.queue import enqueue
 
 from .models import PaymentIssue, Refund
@@ -17,7 +18,13 @@ logger = logging.getLogger("luffycityapi.payments")
 
 def apply_trade(provider: PaymentProvider, order: Order, trade: Trade) -> str:
     """Act on a verified paid trade for an order: "fulfilled", "duplicate", "late_payment" (recorded and
-    refunded) or "amount_mismatch" (quarantined)."""
+    refunded) or "amount_mismatch" (quarantined); the outcome is counted for /metrics."""
+    outcome = _apply_paid_trade(provider, order, trade)
+    metrics.TRADE_OUTCOMES.labels(outcome).inc()
+    return outcome
+
+
+def _apply_paid_trade(provider: PaymentProvider, order: Order, trade: Trade) -> str:
     if trade.amount != order.real_price:
         _quarantine_amount(provider, order, trade.trade_no, trade.amount)
         return "amount_mismatch"

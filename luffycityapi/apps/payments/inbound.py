@@ -6,6 +6,7 @@ import logging
 from django.db import DatabaseError, transaction
 
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.core import metrics
 from luffycityapi.core.errors import ShopError
 
 from . import events
@@ -62,6 +63,7 @@ def payment_notify(provider: PaymentProvider, params: dict, *, malformed: str = 
             "order_number": claim.order_number, "trade_no": claim.trade_no, "params": params}
     message = provider.parse_notify(params, malformed=malformed)
     verdict, verified, order = _notify_verdict(message)
+    metrics.NOTIFIES.labels(verdict).inc()
     if verdict != "ok":
         # Unverified, it is anyone's: a bounded summary. Signed by the provider (wrong app, unknown order), it is
         # kept whole.
@@ -70,6 +72,7 @@ def payment_notify(provider: PaymentProvider, params: dict, *, malformed: str = 
         return False
     settled = _settled_outcome(message, order)
     if settled:
+        metrics.TRADE_OUTCOMES.labels(settled).inc()
         events.record(**base, verified=True, verdict="ok", outcome=settled)
         return True
     event = events.record(**base, verified=True, verdict="ok")

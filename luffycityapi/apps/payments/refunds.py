@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from luffycityapi.apps.orders import services as order_services
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.core import metrics
 from luffycityapi.core.errors import ShopError
 from luffycityapi.core.money import CENT, ZERO
 
@@ -235,6 +236,7 @@ def _refund_settled(refund: Refund, status: int, *, failure: str = "", answer=No
         locked.status, locked.failure, locked.gateway_answer = status, failure[:255], events.jsonable(answer)
         locked.save(update_fields=["status", "failure", "gateway_answer", "updated_time"])
         apply_refund_outcome(locked)
+        metrics.REFUNDS.labels(Refund.Status(status).name.lower()).inc()
     return locked
 
 
