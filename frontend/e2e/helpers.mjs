@@ -213,12 +213,12 @@ export async function shopPython(code, args = {}) {
   return JSON.parse(line.slice('E2E-JSON '.length))
 }
 
-/** The shop's PaymentEvent rows of an order, oldest first: {kind, direction, verdict, outcome, trade_no, params}. */
+/** The shop's PaymentEvent rows of an order, oldest first: {kind, direction, verdict, outcome, provider_trade_no, params}. */
 export function paymentEvents(orderNumber) {
   return shopPython(
     `from luffycityapi.apps.payments.models import PaymentEvent
 result = list(PaymentEvent.objects.filter(order_number=args["order"]).order_by("created_time", "id")
-              .values("id", "kind", "direction", "verified", "verdict", "outcome", "trade_no", "params"))`,
+              .values("id", "kind", "direction", "verified", "verdict", "outcome", "provider_trade_no", "params"))`,
     { order: orderNumber },
   )
 }
