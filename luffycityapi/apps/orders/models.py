@@ -15,6 +15,8 @@ class Order(models.Model):
 
     class PayType(models.IntegerChoices):
         ALIPAY = 0, "支付宝"
+        WECHAT = 1, "微信支付"
+        WALLET = 2, "余额支付"
 
     name = models.CharField("订单标题", max_length=255, default="购买课程")
     user = models.ForeignKey("users.User", related_name="orders", on_delete=models.PROTECT, verbose_name="用户")
