@@ -57,20 +57,24 @@ class CreditEntryForm(forms.ModelForm):
         return cleaned
 
 
+class LedgerAdmin(admin.ModelAdmin):
+    """A ledger is append-only: entries are added (through its service), never changed or deleted."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Credit)
-class CreditAdmin(admin.ModelAdmin):
+class CreditAdmin(LedgerAdmin):
     form = CreditEntryForm
     list_display = ["id", "user", "operation", "number", "remark", "order_number", "created_time"]
     list_filter = ["operation", "created_time"]
     search_fields = ["user__mobile", "user__username", "order_number", "remark"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a ledger is append-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         entry = credit_change(user_id=obj.user_id, number=obj.number, operation=obj.operation,
@@ -99,19 +103,13 @@ class WalletEntryForm(forms.ModelForm):
 
 
 @admin.register(WalletEntry)
-class WalletEntryAdmin(admin.ModelAdmin):
+class WalletEntryAdmin(LedgerAdmin):
     form = WalletEntryForm
     list_display = ["id", "user", "operation", "amount", "reason", "order_number", "operator", "created_time"]
     list_filter = ["operation", "created_time"]
     search_fields = ["user__mobile", "user__username", "order_number", "reason"]
     list_select_related = ["user", "operator"]
     raw_id_fields = ["user"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a ledger is append-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         # A balance spent between the form's check and this lock raises WalletInsufficient: nothing is written.
