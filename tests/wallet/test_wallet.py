@@ -188,6 +188,21 @@ def test_a_topup_paid_after_it_closed_is_refunded_not_credited(make_user, client
     assert PaymentIssue.objects.get().kind == PaymentIssue.Kind.LATE_PAYMENT
 
 
+def test_revenue_counts_what_the_wallet_bought_not_the_topup(make_user, client_for, post_notify, wallet_order):
+    from django.utils import timezone
+
+    from luffycityapi.apps.payments.selectors import revenue_by_day
+
+    user = make_user()
+    client = client_for(user)
+    topup = _topup(client, "300.00").json()
+    assert post_notify(sign_params(notify_params(topup["order_number"], "300.00"))) == "success"
+    order = wallet_order(client, "120.00")
+    assert _pay(client, order["order_number"]).status_code == 200
+    today = [row for row in revenue_by_day(1) if row.day == timezone.localdate()]
+    assert [(row.revenue, row.orders) for row in today] == [(Decimal("120.00"), 1)]
+
+
 # --- staff and the audit ---------------------------------------------------------------------------------------
 
 def test_admin_adjusts_only_through_a_ledger_entry_with_a_reason(admin_client, make_user):
