@@ -138,6 +138,18 @@ def test_refunds_go_back_to_the_wallet_once(make_user, client_for, wallet_order)
     assert _violations() == {}
 
 
+def test_reconciliation_finds_a_wallet_payment_in_the_ledger(make_user, client_for, wallet_order):
+    from luffycityapi.apps.payments.reconcile import reconcile_recent
+
+    user = make_user()
+    client = client_for(user)
+    fill(user, "100.00")
+    order = wallet_order(client, "100.00")
+    assert _pay(client, order["order_number"]).status_code == 200
+    report = reconcile_recent()
+    assert (report.checked, report.mismatches, report.errors) == (1, 0, [])
+
+
 # --- top-ups ---------------------------------------------------------------------------------------------------
 
 def _topup(client, amount, pay_type=0):
