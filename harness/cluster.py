@@ -95,10 +95,9 @@ def start(nodes: dict[str, st.Stack], shared: st.Stack, extra: dict | None = Non
     layout = layout or Layout()
     database_url, redis_url = st.own_urls(layout.name, layout.redis_db)
     layout.var.mkdir(parents=True, exist_ok=True)
-    env = st.configure_environment(
-        layout.name, layout.nginx_port, database_url, redis_url, NUM_PROXIES="1", ALIPAY_SANDBOX="true",
-        ALLOWED_HOSTS=",".join(["127.0.0.1", "localhost", *NODES.values()]),
-        METRICS_ALLOWED_IPS="127.0.0.1", VAR_DIR=str(layout.var), PYTHONUNBUFFERED="1", **(extra or {}))
+    env = st.configure_environment(layout.name, layout.nginx_port, database_url, redis_url, **{
+        "NUM_PROXIES": "1", "ALIPAY_SANDBOX": "true", "ALLOWED_HOSTS": ",".join(["127.0.0.1", "localhost", *NODES.values()]),
+        "METRICS_ALLOWED_IPS": "127.0.0.1", "VAR_DIR": str(layout.var), "PYTHONUNBUFFERED": "1", **(extra or {})})
     st.prepare(database_url, suffix=f"_{layout.name}", collectstatic=True)
     from django.conf import settings
     from django.core.management import call_command

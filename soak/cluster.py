@@ -119,13 +119,13 @@ class Chaos:
         os.killpg(proc.pid, signal.SIGSTOP)
         self.stopped_pgid = proc.pid
         stats.faults[f"{node} Celery worker SIGSTOP"] += 1
-        self.note(f"SIGSTOP {node}'s Celery worker (queue depth {queue_depth()})")
+        self.note(f"SIGSTOP {node}'s Celery worker ({queue_depth()})")
 
     def resume(self) -> None:
         if self.stopped_pgid is not None:
             os.killpg(self.stopped_pgid, signal.SIGCONT)
             self.stopped_pgid = None
-            self.note(f"SIGCONT {SURVIVOR}'s Celery worker (queue depth {queue_depth()})")
+            self.note(f"SIGCONT {SURVIVOR}'s Celery worker ({queue_depth()})")
 
     def terminate_worker(self, node: str) -> None:
         """SIGTERM (warm shutdown: running tasks finish, reserved ones go back to the queue), then a new worker."""
@@ -139,16 +139,20 @@ class Chaos:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
         stats.faults[f"{node} Celery worker SIGTERM + restart"] += 1
-        self.note(f"SIGTERM {node}'s Celery worker (queue depth {depth}); it exited {proc.returncode}")
+        self.note(f"SIGTERM {node}'s Celery worker ({depth}); it exited {proc.returncode}")
         self.worker_restarts += 1
+        self.nodes[node].procs.pop(name)  # stopped and reaped; its log closes with the node's stack
         self.nodes[node].start(f"worker.restart{self.worker_restarts}", cluster.worker_command(node, LAYOUT))
-        self.note(f"{node}'s Celery worker started again (queue depth {queue_depth()})")
+        self.note(f"{node}'s Celery worker started again ({queue_depth()})")
 
 
-def queue_depth() -> int:
+def queue_depth() -> str:
+    """Messages waiting in the broker's queue, and those reserved by workers (kombu's `unacked` hash: countdowns
+    held until due, tasks prefetched); a killed worker's reservations stay there until the visibility timeout."""
     from django_redis import get_redis_connection
 
-    return get_redis_connection("default").llen("celery")
+    conn = get_redis_connection("default")
+    return f"{conn.llen('celery')} queued, {conn.hlen('unacked')} reserved"
 
 
 def jobs_per_period(period: float, seconds: float) -> list[str]:
@@ -170,7 +174,7 @@ def jobs_per_period(period: float, seconds: float) -> list[str]:
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         if entry["task"] not in MINUTE_JOBS:
             continue
-        meta = conn.hget(f"{settings.CELERY_REDBEAT_KEY_PREFIX}:{name}", "meta")
+        meta = conn.hget(f"{settings.CELERY_REDBEAT_KEY_PREFIX}{name}", "meta")  # redbeat: prefix + name
         sent = json.loads(meta).get("total_run_count", 0) if meta else 0
         lines.append(f"{name}: sent {sent} in {periods:.1f} periods of {period:.0f} s, received by workers "
                      f"{received[entry['task']]}")
@@ -215,6 +219,8 @@ def main() -> int:
     tally, chaos, env = Counter(), None, None
     jobs, figures, nginx_metrics, retried = [], {}, 0, {"retried": 0, "failed": 0}
     extra = {**soak_settings(args.timeout), "PERIODIC_SECONDS": str(args.period), "LOG_LEVEL": "WARNING"}
+    for old_log in ("access.log", "error.log"):  # nginx appends; the figures read this run's lines only
+        (LAYOUT.var / "nginx" / old_log).unlink(missing_ok=True)
     try:
         env = cluster.start(nodes, shared, extra, LAYOUT, seed=lambda: ids.update(zip(("courses", "coupons"),
                                                                                       soak_shop())))
@@ -240,6 +246,8 @@ def main() -> int:
         settle(max_wait=args.timeout + 200)
         tally = check_books(students)
         jobs = jobs_per_period(args.period, time.monotonic() - beat_started)
+        jobs.append(f"broker at the end: {queue_depth()} (a killed worker's reservations wait for the visibility "
+                    "timeout; the sweeper expires their orders meanwhile)")
         figures, nginx_metrics = scrape_metrics()
         retried = upstream_retries((LAYOUT.var / "nginx" / "access.log").read_text(errors="replace").splitlines(),
                                    f"{cluster.NODES[VICTIM]}:{LAYOUT.node_port}")

@@ -86,6 +86,7 @@ def call(kind, method, path, *, token=None, retries=4, session=None, **kwargs) -
                                                              allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
             stats.count("connection_errors")
+            connection_failure(kind, method, path, exc, started)
             if attempt == retries:
                 stats.violation(f"{kind} {method} {path}: no answer after {retries + 1} tries ({exc.__class__.__name__})")
                 raise
@@ -123,6 +124,13 @@ def proxy_failure(kind, method, path, response, started) -> bool | None:
         return True
     stats.violation(f"{failure.line()}: the proxy failed a request no node kill explains")
     return False
+
+
+def connection_failure(kind, method, path, exc, started) -> None:
+    """In the cluster soak, a connection to nginx cut or timed out is judged like the proxy's own failures."""
+    if outage is not None and not outage.failed(Failure(kind, method, path, started, time.monotonic(),
+                                                        exc.__class__.__name__)):
+        stats.violation(f"{kind} {method} {path}: {exc.__class__.__name__}, and no node kill explains it")
 
 
 def sim(path, http="POST", **body) -> requests.Response:

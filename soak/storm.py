@@ -79,8 +79,9 @@ class Storm:
             try:
                 r = thread_session().post(f"{shop.BASE}/api/payments/alipay/notify", data=body, timeout=HTTP_TIMEOUT,
                                           headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-            except requests.RequestException:
+            except requests.RequestException as exc:
                 stats.count("connection_errors")
+                shop.connection_failure("notify", "POST", "/api/payments/alipay/notify", exc, started)
                 stats.count("retries")
                 time.sleep(0.5 + attempt)
                 continue

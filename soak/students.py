@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from soak import shop
+from soak.inflight import is_proxy_failure
 from soak.shop import PAID, call, sim, stats, together
 from soak.storm import Storm
 
@@ -81,21 +82,24 @@ class Student:
 
 def pay(student: Student, number: str, cashier: str, *, form: bool, tamper_return=False) -> tuple[dict | None, str | None]:
     """The buyer pays: on the cashier form (302 to the return URL) or the sandbox's one-step pay. Returns the
-    sandbox trade when paid, and the return query string to relay."""
-    if form:
-        if tamper_return:
-            sim(f"trades/{number}/return/tamper-next", field="signature")
-            stats.faults["tampered return"] += 1
-        r = student.click(cashier, "pay")
-        back = urlsplit(r.headers["Location"]).query if r.status_code == 302 else None
-    else:
-        r = sim(f"trades/{number}/pay")
-        back = (urlencode(r.json().get("return_params") or {}) or None) if r.status_code == 200 else None
-    # a pay whose answer was lost (its node killed) is never sent again: the trade says whether it was taken
-    trade = sim(f"trades/{number}", http="GET").json()
-    if trade["status"] not in PAID:
-        return None, None
-    return trade, back
+    sandbox trade when paid, and the return query string to relay. A pay whose answer was lost with its node (the
+    cluster soak) is not sent again blindly: the buyer looks at the trade, and pays again only if it is not paid."""
+    if form and tamper_return:
+        sim(f"trades/{number}/return/tamper-next", field="signature")
+        stats.faults["tampered return"] += 1
+    for _ in range(2):
+        if form:
+            r = student.click(cashier, "pay")
+            back = urlsplit(r.headers["Location"]).query if r.status_code == 302 else None
+        else:
+            r = sim(f"trades/{number}/pay")
+            back = (urlencode(r.json().get("return_params") or {}) or None) if r.status_code == 200 else None
+        trade = sim(f"trades/{number}", http="GET").json()
+        if trade["status"] in PAID:
+            return trade, back
+        if not is_proxy_failure(r.status_code, r.headers.get("Content-Type", "")):
+            break
+    return None, None
 
 
 def student_first_order(student: Student, course_ids, fate: str):
