@@ -246,8 +246,8 @@ def main() -> int:
         settle(max_wait=args.timeout + 200)
         tally = check_books(students)
         jobs = jobs_per_period(args.period, time.monotonic() - beat_started)
-        jobs.append(f"broker at the end: {queue_depth()} (a killed worker's reservations wait for the visibility "
-                    "timeout; the sweeper expires their orders meanwhile)")
+        jobs.append(f"broker at the end: {queue_depth()} (reserved: countdowns not yet due, and what the killed "
+                    "worker held, back after the visibility timeout; the sweeper covers their orders)")
         figures, nginx_metrics = scrape_metrics()
         retried = upstream_retries((LAYOUT.var / "nginx" / "access.log").read_text(errors="replace").splitlines(),
                                    f"{cluster.NODES[VICTIM]}:{LAYOUT.node_port}")
@@ -274,7 +274,8 @@ def print_cluster_figures(chaos: Chaos | None, jobs, figures: dict, nginx_metric
     for failure in outage.unexplained[:10]:
         print(f"  - {failure.line()}")
     print(f"nginx: {retried['retried']} requests passed from a failing node to the other (proxy_next_upstream), "
-          f"{retried['failed']} answered 5xx by nginx itself")
+          f"{retried['failed']} answered 502 by nginx itself (the failures above, and the nodes' own calls to the sandbox "
+          "gateway, which go through nginx too)")
     for line in jobs:
         print(f"job runs: {line}")
     print(f"/metrics (both nodes summed; through nginx from 127.0.0.1: HTTP {nginx_metrics}):")
