@@ -11,7 +11,8 @@ def print_figures(args, tally, killed, audit_code, seconds):
     print("\n===== soak figures =====")
     print(f"duration: {seconds:.0f} s; students {args.students}; orders {sum(tally[k] for k in ('paid', 'cancelled', 'timed out'))} "
           f"(paid {tally['paid']}, cancelled {tally['cancelled']}, timed out {tally['timed out']}, "
-          f"of those late payments refunded {tally['late payments refunded']})")
+          f"of those late payments refunded {tally['late payments refunded']}; cancels sent after the deadline "
+          f"{stats.late_cancels})")
     print(f"requests: {total} ({by_kind})")
     print(f"5xx answers: {five_xx} ({stats.gateway_errors} gateway 502/503 under injected faults); "
           f"connections cut: {stats.connection_errors}; client retries: {stats.retries}")

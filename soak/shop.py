@@ -31,6 +31,7 @@ class Stats:
         self.sandbox_duplicates = 0
         self.violations = []
         self.bursts_done = 0
+        self.late_cancels = 0           # cancels that reached an order after its deadline (it had timed out)
 
     def count(self, field, n=1):
         with self.lock:
