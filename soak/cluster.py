@@ -246,7 +246,7 @@ def main() -> int:
         settle(max_wait=args.timeout + 200)
         tally = check_books(students)
         jobs = jobs_per_period(args.period, time.monotonic() - beat_started)
-        jobs.append(f"broker at the end: {queue_depth()} (reserved: countdowns not yet due, and what the killed "
+        jobs.append(f"broker at the end: {queue_depth()} (countdowns not yet due, and what the killed "
                     "worker held, back after the visibility timeout; the sweeper covers their orders)")
         figures, nginx_metrics = scrape_metrics()
         retried = upstream_retries((LAYOUT.var / "nginx" / "access.log").read_text(errors="replace").splitlines(),
@@ -260,7 +260,7 @@ def main() -> int:
         stats.violation("manage.py audit reported violations")
     print(audit_text, flush=True)
     print_cluster_figures(chaos, jobs, figures, nginx_metrics, retried)
-    print_figures(args, tally, {}, audit_code, time.monotonic() - started)
+    print_figures(args, tally, {}, audit_code, time.monotonic() - started, name="cluster-soak")
     return 1 if stats.violations else 0
 
 

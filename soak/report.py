@@ -2,7 +2,7 @@
 from soak.shop import stats
 
 
-def print_figures(args, tally, killed, audit_code, seconds):
+def print_figures(args, tally, killed, audit_code, seconds, name="soak"):
     """The summary block, ending in PASS or FAIL."""
     total = sum(stats.requests.values())
     by_kind = ", ".join(f"{k} {v}" for k, v in sorted(stats.requests.items()))
@@ -28,4 +28,4 @@ def print_figures(args, tally, killed, audit_code, seconds):
     print(f"violations: {len(stats.violations)}")
     for line in stats.violations[:30]:
         print(f"  - {line}")
-    print(f"soak: {'PASS' if not stats.violations else 'FAIL'}", flush=True)
+    print(f"{name}: {'PASS' if not stats.violations else 'FAIL'}", flush=True)
