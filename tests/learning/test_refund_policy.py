@@ -164,3 +164,25 @@ def test_approving_a_request_whose_line_left_the_policy_needs_the_override(
     with django_capture_on_commit_callbacks(execute=True):
         refund = services.refund_request_approve(request_id=created["id"], operator_id=finance.id, override=True)
     assert refund.status == Refund.Status.SUCCEEDED and refund.policy_override is True
+
+
+def test_finance_decides_in_the_admin_list_with_progress_and_window_shown(auth_client, course_with_lessons, buy,
+                                                                          make_user):
+    (a, _), (b, _) = course_with_lessons(), course_with_lessons()
+    order = buy(auth_client, a, b)
+    first, second = ask(auth_client, order, a).json(), ask(auth_client, order, b).json()
+    browser = Client()
+    finance = make_user(is_staff=True, is_superuser=True)
+    browser.force_login(finance)
+    url = reverse("admin:refund_requests_refundrequest_changelist")
+    page = browser.get(url).content.decode()
+    assert page.count("0%（上限 30%）") == 2 and "政策内" in page
+    approved = browser.post(url, {"action": "approve", "_selected_action": [first["id"]]}, follow=True)
+    assert any("退款成功" in str(m) for m in approved.context["messages"]), list(approved.context["messages"])
+    rejected = browser.post(url, {"action": "reject", "_selected_action": [second["id"]]}, follow=True)
+    assert any("已拒绝" in str(m) for m in rejected.context["messages"])
+    assert dict(RefundRequest.objects.values_list("course_id", "status")) == {
+        a.id: RefundRequest.Status.APPROVED, b.id: RefundRequest.Status.REJECTED}
+    assert Refund.objects.get().operator_id == finance.id
+    owned = set(UserCourse.objects.filter(user=auth_client.user).values_list("course_id", flat=True))
+    assert owned == {b.id}

@@ -3,6 +3,7 @@
 with the operator."""
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.html import format_html
 
 from luffycityapi.apps.learning.policy import line_policies
 from luffycityapi.apps.payments.admin import can_refund
@@ -16,9 +17,8 @@ from .models import RefundRequest
 @admin.register(RefundRequest)
 class RefundRequestAdmin(admin.ModelAdmin):
     # Few, short columns: the list fits 1366 px with the admin's sidebar (the student is on the order's page).
-    list_display = ["created_time", "order", "course", "reason", "status", "progress", "window", "policy",
-                    "refund_state"]
-    list_filter = ["status", "created_time"]
+    list_display = ["created_time", "order", "course", "reason", "status", "policy_summary", "refund_state"]
+    list_filter = ["status"]
     search_fields = ["order__order_number", "user__mobile", "course__name"]
     list_select_related = ["user", "order", "course", "refund", "decided_by"]
     fields = readonly_fields = ["user", "order", "course", "reason", "status", "progress", "window", "policy",
@@ -55,7 +55,15 @@ class RefundRequestAdmin(admin.ModelAdmin):
     @admin.display(description="政策（申请时）")
     def policy(self, obj):
         line = self._line(obj)
-        return line.message if line else "-"
+        return ("政策内" if line.refundable else line.message) if line else "-"
+
+    @admin.display(description="进度 / 期限 / 政策")
+    def policy_summary(self, obj):
+        line = self._line(obj)
+        if not line:
+            return "-"
+        deadline = timezone.localtime(line.deadline).strftime("%m-%d %H:%M") if line.deadline else "-"
+        return format_html("{}<br>{} 前<br>{}", self.progress(obj), deadline, self.policy(obj))
 
     @admin.display(description="退款")
     def refund_state(self, obj):
