@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 
-class LessonSerializer(serializers.Serializer):
+class StudyLessonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     chapter_id = serializers.IntegerField()
     chapter_orders = serializers.IntegerField()
@@ -24,7 +24,7 @@ class CourseLessonsSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
     last_lesson_id = serializers.IntegerField(allow_null=True)
     url_max_age = serializers.IntegerField(help_text="seconds a play_url stays valid")
-    lessons = LessonSerializer(many=True)
+    lessons = StudyLessonSerializer(many=True)
 
 
 class ProgressInSerializer(serializers.Serializer):
