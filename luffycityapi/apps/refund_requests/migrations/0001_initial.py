@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('courses', '0002_lesson_duration_seconds'),
         ('orders', '0002_pay_type_wechat_wallet'),
-        ('payments', '0005_refund_policy_override'),
+        ('payments', '0006_refund_policy_override'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0004_provider_neutral_names'),
+        ('payments', '0005_event_kind_charge'),
     ]
 
     operations = [
