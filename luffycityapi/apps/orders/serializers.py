@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from luffycityapi.core.money import money_str
 
-from .models import Order
+from .models import Order, OrderDetail
 
 
 class CheckoutChoiceSerializer(serializers.Serializer):
@@ -50,18 +50,26 @@ class OrderCreatedSerializer(_OrderFieldsSerializer):
                 "order_status": order.order_status}
 
 
+class OrderLineSerializer(serializers.ModelSerializer):
+    """One course of an order (an OrderDetail) as it was priced when the order was placed."""
+
+    id = serializers.IntegerField(source="course_id", help_text="the course's id")
+    cover = serializers.CharField(source="course.cover")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    real_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        model = OrderDetail
+        fields = ["id", "name", "cover", "price", "real_price", "discount_name"]
+
+
 class OrderSerializer(_OrderFieldsSerializer):
     get_order_status_display = serializers.CharField()
     get_pay_type_display = serializers.CharField()
     discount_price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    courses = serializers.SerializerMethodField()
+    courses = OrderLineSerializer(source="order_courses", many=True)
 
     class Meta(_OrderFieldsSerializer.Meta):
         fields = _OrderFieldsSerializer.Meta.fields + [
             "name", "get_order_status_display", "pay_type", "get_pay_type_display", "discount_price", "credit",
             "pay_time", "created_time", "expire_time", "trade_no", "courses"]
-
-    def get_courses(self, order) -> list[dict]:
-        return [{"id": line.course_id, "name": line.name, "cover": line.course.cover,
-                 "price": money_str(line.price), "real_price": money_str(line.real_price),
-                 "discount_name": line.discount_name} for line in order.order_courses.all()]
