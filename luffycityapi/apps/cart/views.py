@@ -3,9 +3,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from luffycityapi.core.schema import error
+
 from . import selectors, services
 from .serializers import (CartAddedSerializer, CartChangedSerializer, CartSerializer, CourseIdSerializer,
                           SelectAllSerializer, SelectSerializer)
+
+NOT_IN_CART = error("the course is not in the cart: `cart_item_not_found`")
 
 
 class CartView(APIView):
@@ -21,7 +25,7 @@ class CartView(APIView):
     def get(self, request):
         return Response(CartSerializer({"cart": selectors.cart_lines(request.user.id, only_selected=False)}).data)
 
-    @extend_schema(request=SelectSerializer, responses=CartChangedSerializer)
+    @extend_schema(request=SelectSerializer, responses={200: CartChangedSerializer, 404: NOT_IN_CART})
     def patch(self, request):
         data = SelectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -35,7 +39,7 @@ class CartView(APIView):
         services.cart_select_all(user_id=request.user.id, selected=data.validated_data["selected"])
         return Response(CartChangedSerializer({"errmsg": "ok"}).data)
 
-    @extend_schema(parameters=[OpenApiParameter("course_id", int, required=True)], responses={204: None})
+    @extend_schema(parameters=[OpenApiParameter("course_id", int, required=True)], responses={204: None, 404: NOT_IN_CART})
     def delete(self, request):
         data = CourseIdSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)

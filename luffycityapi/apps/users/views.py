@@ -57,7 +57,8 @@ class LogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=serializers.LogoutSerializer, responses={204: None})
+    @extend_schema(request=serializers.LogoutSerializer,
+                   responses={204: None, 401: error("not a valid refresh token: `token_invalid`")})
     def post(self, request):
         data = serializers.LogoutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
