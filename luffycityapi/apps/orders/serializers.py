@@ -1,7 +1,10 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from luffycityapi.apps.cart.serializers import CartLineSerializer
+from luffycityapi.apps.coupon.serializers import UsableCouponSerializer
 from luffycityapi.core.money import money_str
+from luffycityapi.core.schema import ErrorSerializer
 
 from .models import Order, OrderDetail
 
@@ -23,6 +26,19 @@ class QuoteSerializer(serializers.Serializer):
         return {"total_price": money_str(quote.total_price), "discount_price": money_str(quote.discount_price),
                 "real_price": money_str(quote.real_price), "max_use_credit": quote.max_use_credit,
                 "credit": quote.credit}
+
+
+class CheckoutSummarySerializer(serializers.Serializer):
+    """GET /api/orders/checkout/ (orders.checkout.CheckoutSummary): the checkout page in one answer. The cart as
+    GET /api/cart/order/ lists it, the coupons and credits as GET /api/coupon/enable/ names them, and the quote
+    for no coupon and no credits as POST /api/orders/quote/ answers it (or its refusal in `quote_error`)."""
+
+    cart = CartLineSerializer(many=True)
+    coupon_list = UsableCouponSerializer(many=True, help_text="best first")
+    credit_to_money = serializers.IntegerField(help_text="credits per yuan")
+    has_credit = serializers.IntegerField(help_text="the user's credits")
+    quote = QuoteSerializer(allow_null=True, help_text="null when the cart is empty or the checkout is refused")
+    quote_error = ErrorSerializer(allow_null=True, help_text="why the checkout is refused, else null")
 
 
 class _OrderFieldsSerializer(serializers.ModelSerializer):

@@ -8,7 +8,9 @@ from luffycityapi.core.schema import error
 
 from . import selectors, services
 from .models import Order
-from .serializers import CheckoutChoiceSerializer, OrderCreatedSerializer, OrderSerializer, QuoteSerializer
+from .checkout import checkout_summary
+from .serializers import (CheckoutChoiceSerializer, CheckoutSummarySerializer, OrderCreatedSerializer, OrderSerializer,
+                          QuoteSerializer)
 
 COUPON_NOT_FOUND = error("no such coupon of the user's: `coupon_not_found`")
 
@@ -17,6 +19,15 @@ def _choice(request) -> services.CheckoutChoice:
     data = CheckoutChoiceSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     return services.CheckoutChoice(**data.validated_data)
+
+
+class CheckoutView(APIView):
+    """The checkout page in one request: selected cart, usable coupons, credits and the default quote."""
+
+    @extend_schema(responses=CheckoutSummarySerializer)
+    def get(self, request):
+        return Response(CheckoutSummarySerializer(
+            checkout_summary(user_id=request.user.id, balance=request.user.credit)).data)
 
 
 class OrderQuoteView(APIView):
