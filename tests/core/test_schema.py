@@ -122,3 +122,16 @@ def test_every_code_literal_in_the_source_is_an_error_code():
                 unknown.append(f"{source.relative_to(root)}: {literal}")
     assert unknown == []
     assert len(seen) >= 50
+
+
+def test_the_checked_in_schema_is_up_to_date(tmp_path):
+    """frontend/src/api/openapi.yaml is what the SPA (and a generated client) is checked against; a serializer
+    change must come with it regenerated."""
+    from pathlib import Path
+
+    checked_in = Path(__file__).resolve().parents[2] / "frontend" / "src" / "api" / "openapi.yaml"
+    fresh = tmp_path / "openapi.yaml"
+    call_command("spectacular", "--file", str(fresh))
+    assert checked_in.exists() and checked_in.read_text() == fresh.read_text(), (
+        "the API changed: regenerate the checked-in schema with "
+        "`.venv/bin/python manage.py spectacular --file frontend/src/api/openapi.yaml`")
