@@ -70,3 +70,20 @@ class ShopAutoSchema(AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+
+
+def drop_storage_ranges(result, generator, request, public):
+    """SPECTACULAR_SETTINGS' postprocessing hook: an integer in a response carries no minimum/maximum (nor the
+    int32/int64 format guessed from them). Those come
+    from the database backend's column ranges (SQLite's are 64-bit, MariaDB's a SMALLINT's or an INT UNSIGNED's),
+    so the published contract would depend on the stack it was generated on; a client reading an answer has no use
+    for them. Request bodies keep theirs (they are what the server accepts)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            prop.pop("minimum", None)
+            prop.pop("maximum", None)
+            if prop.get("format") in ("int32", "int64"):  # drf-spectacular's guess from those same ranges
+                del prop["format"]
+    return result

@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "luffycityapi.core.schema.ERROR_CODE_CHOICES"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "luffycityapi.core.schema.drop_storage_ranges"],
     # Served from the pinned drf-spectacular-sidecar through whitenoise, not a public CDN's unpinned @latest.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
