@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     PASSWORD_WEAK = "password_weak"
     CREDIT_INSUFFICIENT = "credit_insufficient"
     WALLET_INSUFFICIENT = "wallet_insufficient"
+    WALLET_NOT_PAID = "wallet_not_paid"
     # courses and cart
     COURSE_NOT_FOUND = "course_not_found"
     COURSE_DELETED = "course_deleted"
@@ -77,6 +78,8 @@ class ErrorCode(StrEnum):
     # orders
     STATUS_INVALID = "status_invalid"
     PAY_TYPE_INVALID = "pay_type_invalid"
+    PAY_TYPE_UNAVAILABLE = "pay_type_unavailable"  # the wallet's balance cannot pay this amount
+    TOPUP_AMOUNT_INVALID = "topup_amount_invalid"
     ORDER_NOT_FOUND = "order_not_found"
     ORDER_UNPAID_EXISTS = "order_unpaid_exists"
     ORDER_NOT_CANCELLABLE = "order_not_cancellable"
@@ -85,6 +88,7 @@ class ErrorCode(StrEnum):
     ORDER_NOT_PAYABLE = "order_not_payable"
     # payments
     DEVICE_INVALID = "device_invalid"
+    PAY_LINK_NOT_SUPPORTED = "pay_link_not_supported"  # a way to pay without a cashier link (the wallet)
     PAY_TYPE_MISMATCH = "pay_type_mismatch"
     ORDER_ALREADY_PAID = "order_already_paid"
     ORDER_EXPIRED = "order_expired"

@@ -24,6 +24,10 @@ class ErrorSerializer(serializers.Serializer):
                                        help_text="the courses the refusal is about (e.g. already purchased)")
     order_number = serializers.CharField(required=False, help_text="the order the refusal points to")
     order_status = serializers.IntegerField(required=False, help_text="the order's status when it was refused")
+    pay_type = serializers.IntegerField(required=False, help_text="the way to pay that was refused")
+    balance = serializers.CharField(required=False, help_text="`wallet_insufficient`: the wallet's balance")
+    min = serializers.CharField(required=False, help_text="`topup_amount_invalid`: the least amount accepted")
+    max = serializers.CharField(required=False, help_text="`topup_amount_invalid`: the largest amount accepted")
 
     class Meta:
         ref_name = "Error"

@@ -6,7 +6,6 @@ from django.conf import settings
 
 from luffycityapi.apps.cart import selectors as cart_selectors
 from luffycityapi.apps.coupon import selectors as coupon_selectors
-from luffycityapi.apps.coupon.pricing import Quote
 from luffycityapi.core.errors import ShopError, error_body
 
 from . import services
@@ -18,7 +17,7 @@ class CheckoutSummary:
     coupon_list: list        # coupon.selectors.UsableCoupon, the best first
     credit_to_money: int
     has_credit: int
-    quote: Quote | None      # None when the cart is empty or the server refuses this checkout
+    quote: services.CheckoutQuote | None  # None when the cart is empty or the server refuses this checkout
     quote_error: dict | None  # the refusal's {errmsg, code, ...}, as POST /api/orders/quote/ would answer it
 
 
@@ -29,8 +28,8 @@ def checkout_summary(*, user_id: int, balance: int) -> CheckoutSummary:
     quote, quote_error = None, None
     if lines:
         try:
-            quote = services.order_quote(user_id=user_id, choice=services.CheckoutChoice(), balance=balance,
-                                         lines=lines)
+            quote = services.checkout_quote(user_id=user_id, choice=services.CheckoutChoice(), balance=balance,
+                                            lines=lines)
         except ShopError as exc:
             quote_error = error_body(exc.message, exc.code, **exc.extra)
     return CheckoutSummary(

@@ -10,7 +10,7 @@ from . import selectors, services
 from .models import Order
 from .checkout import checkout_summary
 from .serializers import (CheckoutChoiceSerializer, CheckoutSummarySerializer, OrderCreatedSerializer, OrderSerializer,
-                          QuoteSerializer)
+                          QuoteSerializer, TopupSerializer)
 
 COUPON_NOT_FOUND = error("no such coupon of the user's: `coupon_not_found`")
 
@@ -33,8 +33,8 @@ class CheckoutView(APIView):
 class OrderQuoteView(APIView):
     @extend_schema(request=CheckoutChoiceSerializer, responses={200: QuoteSerializer, 404: COUPON_NOT_FOUND})
     def post(self, request):
-        quote = services.order_quote(user_id=request.user.id, choice=_choice(request),
-                                     balance=request.user.credit)
+        quote = services.checkout_quote(user_id=request.user.id, choice=_choice(request),
+                                        balance=request.user.credit)
         return Response(QuoteSerializer(quote).data)
 
 
@@ -72,3 +72,15 @@ class OrderCancelView(APIView):
         services.order_cancel(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(
             selectors.order_of_user(user_id=request.user.id, order_number=order_number)).data)
+
+
+class TopupCreateView(APIView):
+    """A wallet top-up order for `amount`, paid like any order through its provider's cashier link."""
+
+    @extend_schema(request=TopupSerializer, responses={201: OrderCreatedSerializer})
+    def post(self, request):
+        data = TopupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.topup_create(user_id=request.user.id, amount=data.validated_data["amount"],
+                                      pay_type=data.validated_data["pay_type"])
+        return Response(OrderCreatedSerializer(order).data, status=status.HTTP_201_CREATED)

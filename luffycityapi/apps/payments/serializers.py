@@ -3,6 +3,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from luffycityapi.core.money import money_str
+
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
@@ -24,6 +26,20 @@ class PaymentStatusSerializer(serializers.Serializer):
     get_order_status_display = serializers.CharField()
     pay_time = serializers.DateTimeField(allow_null=True)
     real_price = serializers.DecimalField(**MONEY)
+
+
+class WalletPaymentSerializer(PaymentStatusSerializer):
+    """A wallet payment's answer (an Order): its status, how it was paid, and the balance left."""
+
+    pay_type = serializers.IntegerField()
+    get_pay_type_display = serializers.SerializerMethodField()
+    money = serializers.SerializerMethodField(help_text="the wallet's balance after the payment")
+
+    def get_get_pay_type_display(self, order) -> str:
+        return self.context["pay_type_display"]
+
+    def get_money(self, order) -> str:
+        return money_str(self.context["money"])
 
 
 class PaidCourseSerializer(serializers.Serializer):

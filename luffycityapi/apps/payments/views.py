@@ -19,8 +19,8 @@ from luffycityapi.core.throttling import ScopedThrottle
 from . import inbound, outbound, selectors
 from .providers.base import PaymentProvider
 from .providers.registry import provider_named
-from .serializers import (OrderTimelineSerializer, PaymentLinkSerializer,
-                          PaymentResultSerializer, PaymentStatusSerializer)
+from .serializers import (OrderTimelineSerializer, PaymentLinkSerializer, PaymentResultSerializer,
+                          PaymentStatusSerializer, WalletPaymentSerializer)
 
 # What asking the provider can answer besides the order's own refusals (409 a late payment for a closed order).
 GATEWAY_ERRORS = {
@@ -157,6 +157,34 @@ class AlipayAPIViewSet(PaymentAPIViewSet):
     trade.query poll, and Alipay's form-encoded notify answered with the plain-text `success` or `fail`."""
 
     provider_name = "alipay"
+
+
+class WalletAPIViewSet(PaymentAPIViewSet):
+    """The wallet (余额支付): POST pays the order from the balance at once (all or nothing; a repeat charges
+    nothing; 400 `wallet_insufficient` when the balance is too small); the status poll as for every provider. No
+    cashier link, return or notify: the money never leaves the shop."""
+
+    provider_name = "wallet"
+
+    @extend_schema(request=None, responses={
+        200: WalletPaymentSerializer,
+        400: error("the balance is too small (`wallet_insufficient`, with `balance`), or the order is not a wallet "
+                   "order or not payable (`pay_type_mismatch`, `order_not_payable`, `order_expired`)"),
+        409: error("the order was cancelled or timed out: `order_not_payable`")})
+    @action(detail=True, methods=["post"])
+    def pay(self, request, order_number):
+        """Pay the user's unpaid wallet order from their balance."""
+        provider = self.provider
+        order = outbound.payment_charge(provider, user_id=request.user.id, order_number=order_number)
+        return Response(WalletPaymentSerializer(order, context={
+            "pay_type_display": provider.title, "money": provider.balance(request.user.id)}).data)
+
+    @classmethod
+    def routes(cls, prefix: str) -> list:
+        return [
+            path(f"{prefix}/query/<str:order_number>/", cls.action_view("get", "query"), name=f"{prefix}-query"),
+            path(f"{prefix}/<str:order_number>/", cls.action_view("post", "pay"), name=f"{prefix}-pay"),
+        ]
 
 
 class OrderTimelineView(APIView):
