@@ -5,11 +5,9 @@ import { createMemoryHistory } from 'vue-router'
 import ElementPlus from 'element-plus'
 
 vi.mock('@/api/cart', () => ({ fetchCartOrder: vi.fn(), fetchCart: vi.fn() }))
-vi.mock('@/api/coupon', () => ({ fetchEnableCoupons: vi.fn() }))
-vi.mock('@/api/orders', () => ({ quoteOrder: vi.fn(), createOrder: vi.fn(), fetchOrder: vi.fn() }))
+vi.mock('@/api/orders', () => ({ fetchCheckout: vi.fn(), quoteOrder: vi.fn(), createOrder: vi.fn(), fetchOrder: vi.fn() }))
 vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn(), queryAlipay: vi.fn(), payWithWallet: vi.fn() }))
 import * as cartApi from '@/api/cart'
-import * as couponApi from '@/api/coupon'
 import * as ordersApi from '@/api/orders'
 import * as paymentsApi from '@/api/payments'
 import { createAppRouter } from '@/router'
@@ -30,16 +28,21 @@ beforeEach(() => {
   vi.resetAllMocks()
   pinia = createPinia()
   setActivePinia(pinia)
-  cartApi.fetchCartOrder.mockResolvedValue({ cart: [{ id: 1, name: 'Django 入门', price: '100.00', discount: {}, credit: 0 }] })
   cartApi.fetchCart.mockResolvedValue({ cart: [] })
-  couponApi.fetchEnableCoupons.mockResolvedValue({ coupon_list: [], credit_to_money: 10, has_credit: 0 })
   balance = '150.00'
   enough = true
-  ordersApi.quoteOrder.mockImplementation(async (body) => ({
+  const quoteFor = (body) => ({
     total_price: '100.00', discount_price: '0.00', real_price: '100.00', max_use_credit: 0, credit: 0,
     pay_type: body.pay_type,
     pay_types: [ALIPAY, { pay_type: 2, name: '余额', balance, available: enough }],
+  })
+  // The page loads from GET /api/orders/checkout/, whose quote is the default choice's (Alipay, no discount).
+  ordersApi.fetchCheckout.mockImplementation(async () => ({
+    cart: [{ id: 1, name: 'Django 入门', price: '100.00', discount: {}, credit: 0 }],
+    coupon_list: [], credit_to_money: 10, has_credit: 0,
+    quote: quoteFor({ pay_type: 0, user_coupon_id: -1, credit: 0 }), quote_error: null,
   }))
+  ordersApi.quoteOrder.mockImplementation(async (body) => quoteFor(body))
 })
 afterEach(() => {
   document.body.innerHTML = ''

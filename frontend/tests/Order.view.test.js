@@ -5,11 +5,9 @@ import { createMemoryHistory } from 'vue-router'
 import ElementPlus, { ElMessageBox } from 'element-plus'
 
 vi.mock('@/api/cart', () => ({ fetchCartOrder: vi.fn(), fetchCart: vi.fn() }))
-vi.mock('@/api/coupon', () => ({ fetchEnableCoupons: vi.fn() }))
-vi.mock('@/api/orders', () => ({ quoteOrder: vi.fn(), createOrder: vi.fn(), fetchOrder: vi.fn() }))
+vi.mock('@/api/orders', () => ({ fetchCheckout: vi.fn(), quoteOrder: vi.fn(), createOrder: vi.fn(), fetchOrder: vi.fn() }))
 vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn(), queryAlipay: vi.fn() }))
 import * as cartApi from '@/api/cart'
-import * as couponApi from '@/api/coupon'
 import * as ordersApi from '@/api/orders'
 import * as paymentsApi from '@/api/payments'
 import { createAppRouter } from '@/router'
@@ -29,18 +27,18 @@ beforeEach(() => {
   vi.resetAllMocks()
   pinia = createPinia()
   setActivePinia(pinia)
-  cartApi.fetchCartOrder.mockResolvedValue({
+  ordersApi.fetchCheckout.mockResolvedValue({
     cart: [
       { id: 1, name: 'Django 入门', price: '100.00', discount: {}, credit: 0 },
       { id: 2, name: 'Vue 实战', price: '200.00', discount: { type: '限时', price: '150.00', expire: 3600 }, credit: 50 },
     ],
-  })
-  cartApi.fetchCart.mockResolvedValue({ cart: [] })
-  couponApi.fetchEnableCoupons.mockResolvedValue({
     coupon_list: [{ user_coupon_id: 7, name: '满200减30', discount: 1, sale: '-30.00', condition: '200.00', deduction: '30.00' }],
     credit_to_money: 10,
     has_credit: 1000,
+    quote: { total_price: '300.00', discount_price: '50.00', real_price: '250.00', max_use_credit: 50 },
+    quote_error: null,
   })
+  cartApi.fetchCart.mockResolvedValue({ cart: [] })
   ordersApi.quoteOrder.mockImplementation(async (body) =>
     body.user_coupon_id === 7
       ? { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50 }
@@ -175,9 +173,10 @@ describe('Order (checkout) page', () => {
   })
 
   it('a quote refused with order_unpaid_exists offers to resume that order', async () => {
-    ordersApi.quoteOrder.mockRejectedValue({
-      response: { status: 400, data: { errmsg: '所选课程已在未支付的订单中，请继续支付该订单', code: 'order_unpaid_exists', order_number: 'OLD2' } },
-    })
+    const refusal = { errmsg: '所选课程已在未支付的订单中，请继续支付该订单', code: 'order_unpaid_exists', order_number: 'OLD2' }
+    const summary = await ordersApi.fetchCheckout()
+    ordersApi.fetchCheckout.mockResolvedValue({ ...summary, quote: null, quote_error: refusal })
+    ordersApi.quoteOrder.mockRejectedValue({ response: { status: 400, data: refusal } })
     ordersApi.fetchOrder.mockResolvedValue({ order_number: 'OLD2', order_status: 0, order_timeout: 120, real_price: '99.00' })
     paymentsApi.fetchAlipayLink.mockResolvedValue({ link: 'http://gw/old2' })
     const w = await mountOrder()

@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 
-vi.mock('@/api/cart', () => ({ fetchCartOrder: vi.fn() }))
-vi.mock('@/api/coupon', () => ({ fetchEnableCoupons: vi.fn() }))
-vi.mock('@/api/orders', () => ({ quoteOrder: vi.fn(), createOrder: vi.fn() }))
+vi.mock('@/api/orders', () => ({ fetchCheckout: vi.fn(), quoteOrder: vi.fn(), createOrder: vi.fn() }))
 vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn() }))
-import * as cartApi from '@/api/cart'
-import * as couponApi from '@/api/coupon'
 import * as ordersApi from '@/api/orders'
 import { useCheckoutStore, DISCOUNT_COUPON, DISCOUNT_CREDIT, UnpaidOrderExistsError } from '@/stores/checkout'
 
@@ -16,33 +12,61 @@ beforeEach(() => {
   setActivePinia(createPinia())
   vi.resetAllMocks()
   vi.useFakeTimers()
-  cartApi.fetchCartOrder.mockResolvedValue({
+  ordersApi.fetchCheckout.mockResolvedValue({
     cart: [
       { id: 1, name: 'A', price: '100.00', discount: {}, credit: 100 },
       { id: 2, name: 'B', price: '200.00', discount: {}, credit: 200 },
     ],
-  })
-  couponApi.fetchEnableCoupons.mockResolvedValue({
     coupon_list: [
       { user_coupon_id: 7, name: '满100减50', discount: 1, sale: '-50.00', condition: '100.00' },
       { user_coupon_id: 8, name: '不可用', discount: 2, sale: '*0.80', condition: '0.00', enable: false, reason: '不适用' },
     ],
     credit_to_money: 10,
     has_credit: 250,
+    quote: quote('300.00'),
+    quote_error: null,
   })
   ordersApi.quoteOrder.mockResolvedValue(quote('300.00'))
 })
 afterEach(() => vi.useRealTimers())
 
 describe('checkout store', () => {
-  it('loads courses, coupons and the first quote from the server', async () => {
+  it('loads courses, coupons, credits and the first quote in one request', async () => {
     const s = useCheckoutStore()
     await s.load()
+    expect(ordersApi.fetchCheckout).toHaveBeenCalledTimes(1)
     expect(s.courses).toHaveLength(2)
     expect(s.coupons).toHaveLength(2)
     expect(s.hasCredit).toBe(250)
-    expect(ordersApi.quoteOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
+    expect(s.creditToMoney).toBe(10)
+    expect(ordersApi.quoteOrder).not.toHaveBeenCalled()
     expect(s.quote.real_price).toBe('300.00')
+    expect(s.canPay).toBe(true)
+  })
+
+  it('shows the refusal the checkout answer carries instead of a quote', async () => {
+    ordersApi.fetchCheckout.mockResolvedValueOnce({
+      ...(await ordersApi.fetchCheckout()),
+      quote: null,
+      quote_error: { errmsg: '所选课程已在未支付的订单中', code: 'order_unpaid_exists', order_number: 'LY1' },
+    })
+    const s = useCheckoutStore()
+    await s.load()
+    expect(s.quote).toBe(null)
+    expect(s.quoteError).toBe('所选课程已在未支付的订单中')
+    expect(s.unpaidOrderNumber).toBe('LY1')
+    expect(s.canPay).toBe(false)
+    expect(ordersApi.quoteOrder).not.toHaveBeenCalled()
+  })
+
+  it('asks the quote again on reload when a coupon is already chosen', async () => {
+    const s = useCheckoutStore()
+    await s.load()
+    s.chooseCoupon(7)
+    ordersApi.quoteOrder.mockResolvedValue(quote('250.00'))
+    await s.load()
+    expect(ordersApi.quoteOrder).toHaveBeenLastCalledWith({ pay_type: 0, user_coupon_id: 7, credit: 0 })
+    expect(s.quote.real_price).toBe('250.00')
   })
 
   it('re-asks the quote, debounced, after every change', async () => {

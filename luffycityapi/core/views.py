@@ -6,15 +6,39 @@ from django.http import HttpResponse, JsonResponse
 from django_redis import get_redis_connection
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
 from luffycityapi.core import metrics
+from luffycityapi.core.errors import ErrorCode, error_body
+from luffycityapi.core.schema import ErrorSerializer
 
 
+class HealthSerializer(serializers.Serializer):
+    db = serializers.CharField(help_text='"ok", or "down: <reason>"')
+    redis = serializers.CharField(help_text='"ok", or "down: <reason>"')
 
-@extend_schema(responses={200: dict, 503: dict})
+
+class HealthDownSerializer(ErrorSerializer):
+    """503: the error body (code `unhealthy`) naming what is down."""
+
+    db = serializers.CharField(help_text='"ok", or "down: <reason>"')
+    redis = serializers.CharField(help_text='"ok", or "down: <reason>"')
+
+    class Meta:
+        ref_name = "HealthDown"
+
+
+class LiveSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text='always "ok"')
+
+
+HEALTH_RESPONSES = {200: HealthSerializer, 503: HealthDownSerializer}
+
+
+@extend_schema(responses=HEALTH_RESPONSES)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
@@ -34,22 +58,23 @@ def health(request):
         status["redis"] = "ok"
     except Exception as exc:  # noqa: BLE001
         status["redis"] = f"down: {exc.__class__.__name__}"
-    ok = all(v == "ok" for v in status.values())
-    body = status if ok else {**status, "errmsg": "服务暂不可用", "code": "unhealthy"}
-    return Response(body, status=200 if ok else 503)
+    if all(v == "ok" for v in status.values()):
+        return Response(HealthSerializer(status).data)
+    body = {**status, "errmsg": "服务暂不可用", "code": ErrorCode.UNHEALTHY}
+    return Response(HealthDownSerializer(body).data, status=503)
 
 
-@extend_schema(responses={200: dict})
+@extend_schema(responses=LiveSerializer)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
 def health_live(request):
     """Liveness: the process answers (touches nothing, so a database outage does not get it restarted)."""
-    return Response({"status": "ok"})
+    return Response(LiveSerializer({"status": "ok"}).data)
 
 
-@extend_schema(responses={200: dict, 503: dict})
+@extend_schema(responses=HEALTH_RESPONSES)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
@@ -71,7 +96,7 @@ def prometheus_metrics(request):
 
     allowed = [ip.strip() for ip in settings.METRICS_ALLOWED_IPS if ip.strip()]
     if _client_address(request) not in allowed:
-        return JsonResponse({"errmsg": "无权访问", "code": "forbidden"}, status=403)
+        return JsonResponse(error_body("无权访问", ErrorCode.FORBIDDEN), status=403)
     metrics.read_queue_depth()
     return ExportToDjangoView(request)
 

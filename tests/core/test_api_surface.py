@@ -191,10 +191,16 @@ def test_an_unexpected_exception_becomes_a_500_without_details():
 
 
 def test_a_shop_error_keeps_its_status_code_and_extras():
-    response = _handle(ShopError("已有未支付订单", code="unpaid_order_exists", status=409, order_number="LY1"))
+    response = _handle(ShopError("已有未支付订单", code="order_unpaid_exists", status=409, order_number="LY1"))
 
     assert response.status_code == 409
-    assert response.data == {"errmsg": "已有未支付订单", "code": "unpaid_order_exists", "order_number": "LY1"}
+    assert response.data == {"errmsg": "已有未支付订单", "code": "order_unpaid_exists", "order_number": "LY1"}
+
+
+def test_a_shop_error_with_a_code_the_shop_does_not_define_is_refused():
+    """Codes are defined once (core.errors.ErrorCode, the schema's enum): a typo cannot reach a client."""
+    with pytest.raises(ValueError, match="unpaid_order_exist"):
+        ShopError("已有未支付订单", code="unpaid_order_exist")
 
 
 def test_a_django_validation_error_is_a_400_not_a_500():

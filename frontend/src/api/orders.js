@@ -1,5 +1,11 @@
 import http from './http'
 
+/**
+ * The checkout page in one request: {cart, coupon_list, credit_to_money, has_credit, quote, quote_error}; `quote`
+ * is for no coupon and no credits (null with `quote_error` {errmsg, code, ...} when the server refuses the checkout).
+ */
+export const fetchCheckout = () => http.get('/orders/checkout/').then((r) => r.data)
+
 /** body: {pay_type, user_coupon_id (-1 = none), credit} */
 export const quoteOrder = (body) => http.post('/orders/quote/', body).then((r) => r.data)
 

@@ -1,6 +1,5 @@
 import { defineStore } from 'pinia'
-import { cartApi, couponApi, ordersApi, paymentsApi, errorBody, errorCode } from '@/api'
-import { listOf } from '@/utils/shape'
+import { ordersApi, paymentsApi, errorBody, errorCode } from '@/api'
 import { couponDisabled } from '@/utils/coupon'
 
 export const DISCOUNT_COUPON = 0
@@ -22,8 +21,8 @@ let quoteSeq = 0
 
 export const useCheckoutStore = defineStore('checkout', {
   state: () => ({
-    courses: [], // the selected courses from GET /api/cart/order/
-    coupons: [], // usable coupons from GET /api/coupon/enable/
+    courses: [], // the selected courses (GET /api/orders/checkout/'s cart)
+    coupons: [], // usable coupons (its coupon_list)
     creditToMoney: null, // credits per yuan
     hasCredit: 0, // the user's credit balance
     discountType: DISCOUNT_COUPON, // coupon OR credits, like the seed
@@ -64,14 +63,16 @@ export const useCheckoutStore = defineStore('checkout', {
     },
   },
   actions: {
+    /** GET /api/orders/checkout/: lines, coupons, credits and the quote for the default choice, in one request. */
     async load() {
       this.loading = true
+      let summary
       try {
-        const [cartData, couponData] = await Promise.all([cartApi.fetchCartOrder(), couponApi.fetchEnableCoupons()])
-        this.courses = listOf(cartData, 'cart', 'course_list', 'courses')
-        this.coupons = listOf(couponData, 'coupon_list')
-        this.creditToMoney = couponData && couponData.credit_to_money !== undefined ? couponData.credit_to_money : null
-        this.hasCredit = (couponData && Number.isInteger(couponData.has_credit) && couponData.has_credit) || 0
+        summary = await ordersApi.fetchCheckout()
+        this.courses = summary.cart
+        this.coupons = summary.coupon_list
+        this.creditToMoney = summary.credit_to_money
+        this.hasCredit = summary.has_credit
         // A coupon picked earlier that is gone (used, expired) is dropped.
         if (this.userCouponId !== -1 && !this.coupons.some((c) => c.user_coupon_id === this.userCouponId)) {
           this.userCouponId = -1
@@ -79,8 +80,29 @@ export const useCheckoutStore = defineStore('checkout', {
       } finally {
         this.loading = false
       }
-      if (this.courses.length) await this.requestQuote()
+      if (!this.courses.length) return this.courses
+      const { pay_type: payType, user_coupon_id: couponId, credit } = this.body
+      if (payType === 0 && couponId === -1 && credit === 0) {
+        // The summary's quote is this choice's: no second request.
+        this.cancelPendingQuote()
+        if (summary.quote) this.applyQuote(summary.quote)
+        else this.applyQuoteError(summary.quote_error || {})
+      } else {
+        await this.requestQuote()
+      }
       return this.courses
+    },
+    applyQuote(quote) {
+      this.quote = quote
+      this.quoteError = ''
+      this.quoteErrorCode = ''
+      this.unpaidOrderNumber = ''
+    },
+    applyQuoteError(body) {
+      this.quote = null
+      this.quoteError = body.errmsg || '无法计算订单金额'
+      this.quoteErrorCode = body.code || ''
+      this.unpaidOrderNumber = body.code === 'order_unpaid_exists' ? body.order_number || '' : ''
     },
     setDiscountType(type) {
       if (type === this.discountType) return
@@ -133,18 +155,11 @@ export const useCheckoutStore = defineStore('checkout', {
       try {
         const quote = await ordersApi.quoteOrder(this.body)
         if (seq !== quoteSeq) return null // a newer question is on its way
-        this.quote = quote
-        this.quoteError = ''
-        this.quoteErrorCode = ''
-        this.unpaidOrderNumber = ''
+        this.applyQuote(quote)
         return quote
       } catch (e) {
         if (seq !== quoteSeq) return null
-        const body = errorBody(e)
-        this.quote = null
-        this.quoteError = body.errmsg || '无法计算订单金额'
-        this.quoteErrorCode = body.code || ''
-        this.unpaidOrderNumber = body.code === 'order_unpaid_exists' ? body.order_number || '' : ''
+        this.applyQuoteError(errorBody(e))
         throw e
       } finally {
         if (seq === quoteSeq) this.quoting = false

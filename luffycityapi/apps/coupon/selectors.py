@@ -1,11 +1,13 @@
 """Coupon reads for checkout: the selected cart as priced lines, and the coupons usable for them."""
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.utils import timezone
 
 from luffycityapi.apps.cart import selectors as cart_selectors
 from luffycityapi.apps.courses import selectors as course_selectors
 from luffycityapi.apps.courses.pricing import open_discount
 from luffycityapi.core.errors import ShopError
-from luffycityapi.core.money import money_str
 
 from .models import CouponLog
 from .pricing import Line, coupon_deduction
@@ -28,8 +30,17 @@ def checkout_lines(user_id: int, now=None) -> list[Line]:
     return lines
 
 
-def usable_coupons(*, user_id: int, lines) -> list[dict]:
-    """The user's unused, unreserved, valid coupons that apply to these lines, with the discount each gives."""
+@dataclass(frozen=True)
+class UsableCoupon:
+    """A coupon the user may use on these lines (coupon.serializers.UsableCouponSerializer renders it)."""
+
+    log: CouponLog
+    deduction: Decimal
+
+
+def usable_coupons(*, user_id: int, lines) -> list[UsableCoupon]:
+    """The user's unused, unreserved, valid coupons that apply to these lines, with the discount each gives, the
+    best first."""
     if not lines:
         return []
     now = timezone.now()
@@ -38,28 +49,17 @@ def usable_coupons(*, user_id: int, lines) -> list[dict]:
             .select_related("coupon").prefetch_related("coupon__courses"))
     result = []
     for log in logs:
-        coupon = log.coupon
         try:
-            deduction = coupon_deduction(lines, terms_of(coupon))
+            deduction = coupon_deduction(lines, terms_of(log.coupon))
         except ShopError:  # not applicable to this cart: not listed
             continue
-        result.append((deduction, {
-            "user_coupon_id": log.id,
-            "name": coupon.name,
-            "discount": coupon.discount,
-            "discount_display": coupon.get_discount_display(),
-            "sale": coupon.sale,
-            "condition": money_str(coupon.condition),
-            "enable_course": _scope_label(coupon),
-            "start_time": coupon.start_time,
-            "end_time": coupon.end_time,
-            "deduction": money_str(deduction),
-        }))
-    result.sort(key=lambda pair: pair[0], reverse=True)  # the best coupon first
-    return [row for _, row in result]
+        result.append(UsableCoupon(log, deduction))
+    result.sort(key=lambda usable: usable.deduction, reverse=True)  # the best coupon first (a stable sort)
+    return result
 
 
-def _scope_label(coupon) -> str | list[int]:
+def scope_label(coupon) -> str | list[int]:
+    """The seed's `enable_course`: "__all__", "category:<id>", or the course ids."""
     if coupon.scope == coupon.Scope.ALL:
         return "__all__"
     if coupon.scope == coupon.Scope.CATEGORY:

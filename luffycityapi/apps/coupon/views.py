@@ -4,16 +4,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
+from .serializers import EnableCouponsSerializer
 
 
 class EnableCouponsView(APIView):
     """The user's coupons usable for the selected cart, with the discount each gives."""
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=EnableCouponsSerializer)
     def get(self, request):
         lines = selectors.checkout_lines(request.user.id)
-        return Response({
+        return Response(EnableCouponsSerializer({
             "coupon_list": selectors.usable_coupons(user_id=request.user.id, lines=lines),
             "credit_to_money": settings.CREDIT_TO_MONEY,
             "has_credit": request.user.credit,
-        })
+        }).data)

@@ -1,8 +1,19 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Course, CourseChapter, CourseLesson
 from .pricing import active_discount
+
+
+class DiscountSerializer(serializers.Serializer):
+    """The discount open now (courses.pricing.Discount.as_api): the seed's {type, price, expire}, plus its absolute
+    end; an empty object when none is open, so no field is required."""
+
+    type = serializers.CharField(required=False, help_text="the activity's name")
+    price = serializers.CharField(required=False, help_text="the discounted price")
+    expire = serializers.IntegerField(required=False, help_text="seconds until the discount ends")
+    expire_at = serializers.DateTimeField(required=False)
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -16,6 +27,7 @@ class CourseSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "cover", "brief", "price", "discount", "credit", "category", "level",
                   "level_display", "students"]
 
+    @extend_schema_field(DiscountSerializer)
     def get_discount(self, obj) -> dict:
         now = self.context.get("now") or timezone.now()
         discount = active_discount(obj, now)

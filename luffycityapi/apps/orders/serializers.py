@@ -3,9 +3,12 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from luffycityapi.apps.cart.serializers import CartLineSerializer
+from luffycityapi.apps.coupon.serializers import UsableCouponSerializer
 from luffycityapi.core.money import money_str
+from luffycityapi.core.schema import ErrorSerializer
 
-from .models import Order
+from .models import Order, OrderDetail
 
 
 class CheckoutChoiceSerializer(serializers.Serializer):
@@ -53,6 +56,19 @@ class TopupSerializer(serializers.Serializer):
     pay_type = serializers.IntegerField(default=0, min_value=0, max_value=32767)
 
 
+class CheckoutSummarySerializer(serializers.Serializer):
+    """GET /api/orders/checkout/ (orders.checkout.CheckoutSummary): the checkout page in one answer. The cart as
+    GET /api/cart/order/ lists it, the coupons and credits as GET /api/coupon/enable/ names them, and the quote
+    for no coupon and no credits as POST /api/orders/quote/ answers it (or its refusal in `quote_error`)."""
+
+    cart = CartLineSerializer(many=True)
+    coupon_list = UsableCouponSerializer(many=True, help_text="best first")
+    credit_to_money = serializers.IntegerField(help_text="credits per yuan")
+    has_credit = serializers.IntegerField(help_text="the user's credits")
+    quote = QuoteSerializer(allow_null=True, help_text="null when the cart is empty or the checkout is refused")
+    quote_error = ErrorSerializer(allow_null=True, help_text="why the checkout is refused, else null")
+
+
 class _OrderFieldsSerializer(serializers.ModelSerializer):
     order_timeout = serializers.SerializerMethodField()
     total_price = serializers.DecimalField(max_digits=10, decimal_places=2)
@@ -78,18 +94,26 @@ class OrderCreatedSerializer(_OrderFieldsSerializer):
                 "order_status": order.order_status}
 
 
+class OrderLineSerializer(serializers.ModelSerializer):
+    """One course of an order (an OrderDetail) as it was priced when the order was placed."""
+
+    id = serializers.IntegerField(source="course_id", help_text="the course's id")
+    cover = serializers.CharField(source="course.cover")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    real_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        model = OrderDetail
+        fields = ["id", "name", "cover", "price", "real_price", "discount_name"]
+
+
 class OrderSerializer(_OrderFieldsSerializer):
     get_order_status_display = serializers.CharField()
     get_pay_type_display = serializers.CharField()
     discount_price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    courses = serializers.SerializerMethodField()
+    courses = OrderLineSerializer(source="order_courses", many=True)
 
     class Meta(_OrderFieldsSerializer.Meta):
         fields = _OrderFieldsSerializer.Meta.fields + [
             "name", "get_order_status_display", "pay_type", "get_pay_type_display", "discount_price", "credit",
             "pay_time", "created_time", "expire_time", "trade_no", "kind", "courses"]
-
-    def get_courses(self, order) -> list[dict]:
-        return [{"id": line.course_id, "name": line.name, "cover": line.course.cover,
-                 "price": money_str(line.price), "real_price": money_str(line.real_price),
-                 "discount_name": line.discount_name} for line in order.order_courses.all()]

@@ -47,12 +47,13 @@ def _check_pay_type(choice: CheckoutChoice) -> None:
         raise ShopError("不支持的支付方式", code="pay_type_invalid")
 
 
-def order_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None) -> Quote:
+def order_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None, lines=None) -> Quote:
     """The server's price for the selected cart and this coupon/credit choice (nothing is reserved). It refuses
     exactly what order_create would refuse for the same body. `balance`: the user's credits when the caller has
-    just read them (the request's user), else read here."""
+    just read them (the request's user), else read here; `lines`: the checkout lines when the caller has just
+    priced them (checkout_summary), else priced here."""
     _check_pay_type(choice)
-    lines = selectors.checkout_lines(user_id)
+    lines = selectors.checkout_lines(user_id) if lines is None else lines
     if lines:
         _refuse_unbuyable(user_id, [line.course_id for line in lines], expire_overdue=True)
     terms = None
@@ -85,9 +86,10 @@ class CheckoutQuote:
     pay_methods: list[PayMethod]
 
 
-def checkout_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None) -> CheckoutQuote:
+def checkout_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None,
+                   lines=None) -> CheckoutQuote:
     """order_quote, with the pay methods offered for its amount."""
-    priced = order_quote(user_id=user_id, choice=choice, balance=balance)
+    priced = order_quote(user_id=user_id, choice=choice, balance=balance, lines=lines)
     return CheckoutQuote(priced, choice.pay_type, _hooks.pay_methods(user_id, priced.real_price))
 
 

@@ -4,11 +4,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from luffycityapi.core.errors import ShopError
+from luffycityapi.core.schema import error
 
 from . import selectors, services
 from .models import Order
-from .serializers import (CheckoutChoiceSerializer, OrderCreatedSerializer, OrderSerializer, QuoteSerializer,
-                          TopupSerializer)
+from .checkout import checkout_summary
+from .serializers import (CheckoutChoiceSerializer, CheckoutSummarySerializer, OrderCreatedSerializer, OrderSerializer,
+                          QuoteSerializer, TopupSerializer)
+
+COUPON_NOT_FOUND = error("no such coupon of the user's: `coupon_not_found`")
 
 
 def _choice(request) -> services.CheckoutChoice:
@@ -17,8 +21,17 @@ def _choice(request) -> services.CheckoutChoice:
     return services.CheckoutChoice(**data.validated_data)
 
 
+class CheckoutView(APIView):
+    """The checkout page in one request: selected cart, usable coupons, credits and the default quote."""
+
+    @extend_schema(responses=CheckoutSummarySerializer)
+    def get(self, request):
+        return Response(CheckoutSummarySerializer(
+            checkout_summary(user_id=request.user.id, balance=request.user.credit)).data)
+
+
 class OrderQuoteView(APIView):
-    @extend_schema(request=CheckoutChoiceSerializer, responses=QuoteSerializer)
+    @extend_schema(request=CheckoutChoiceSerializer, responses={200: QuoteSerializer, 404: COUPON_NOT_FOUND})
     def post(self, request):
         quote = services.checkout_quote(user_id=request.user.id, choice=_choice(request),
                                         balance=request.user.credit)
@@ -40,7 +53,7 @@ class OrderListCreateView(generics.ListAPIView):
             raise ShopError("订单状态参数有误", code="status_invalid")
         return selectors.order_list(user_id=self.request.user.id, status=int(raw))
 
-    @extend_schema(request=CheckoutChoiceSerializer, responses={201: OrderCreatedSerializer})
+    @extend_schema(request=CheckoutChoiceSerializer, responses={201: OrderCreatedSerializer, 404: COUPON_NOT_FOUND})
     def post(self, request):
         order = services.order_create(user_id=request.user.id, choice=_choice(request))
         return Response(OrderCreatedSerializer(order).data, status=status.HTTP_201_CREATED)

@@ -3,9 +3,7 @@ has (the cashier link, the return relay, the status poll, the notify). The notif
 (CSRF-exempt, authenticated by the provider's signature) and answers what the provider expects, not JSON."""
 from django.http import HttpResponse
 from django.urls import path
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import (OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view,
-                                   inline_serializer)
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
@@ -15,40 +13,28 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from luffycityapi.core.errors import ShopError
-from luffycityapi.core.money import money_str
+from luffycityapi.core.schema import ShopAutoSchema, error
 from luffycityapi.core.throttling import ScopedThrottle
 
 from . import inbound, outbound, selectors
 from .providers.base import PaymentProvider
 from .providers.registry import provider_named
+from .serializers import (OrderTimelineSerializer, PaymentLinkSerializer, PaymentResultSerializer,
+                          PaymentStatusSerializer, WalletPaymentSerializer)
 
-StatusSerializer = inline_serializer("PaymentStatus", {
-    "order_number": serializers.CharField(), "order_status": serializers.IntegerField(),
-    "get_order_status_display": serializers.CharField(), "pay_time": serializers.DateTimeField(allow_null=True),
-    "real_price": serializers.CharField()})
-ResultSerializer = inline_serializer("PaymentResult", {
-    "order_number": serializers.CharField(), "pay_time": serializers.CharField(),
-    "real_price": serializers.CharField(), "course_list": serializers.ListField(child=serializers.DictField())})
-
-
-def link_serializer(name: str):
-    return inline_serializer(name, {
-        "pay_type": serializers.IntegerField(), "get_pay_type_display": serializers.CharField(),
-        "link": serializers.CharField(allow_null=True), "order_status": serializers.IntegerField()})
-
+# What asking the provider can answer besides the order's own refusals (409 a late payment for a closed order).
+GATEWAY_ERRORS = {
+    409: error("the order was cancelled or timed out: `order_not_payable`, `order_closed`"),
+    502: error("the gateway answered something that cannot be trusted: `gateway_*`"),
+    503: error("the gateway, the database or Redis is unreachable: `gateway_*`, `*_unavailable`"),
+}
 
 def notify_schema(request_serializer, **extra) -> dict:
     return {"request": {"application/x-www-form-urlencoded": request_serializer},
             "responses": {(200, "text/plain"): OpenApiTypes.STR}, "auth": [], **extra}
 
 
-def _status(order) -> dict:
-    return {"order_number": order.order_number, "order_status": order.order_status,
-            "get_order_status_display": order.get_order_status_display(), "pay_time": order.pay_time,
-            "real_price": money_str(order.real_price)}
-
-
-class PaymentSchema(AutoSchema):
+class PaymentSchema(ShopAutoSchema):
     def get_operation_id(self):
         # The notify is routed with and without a trailing slash (a notify_url configured either way); two routes
         # sharing one operationId made drf-spectacular warn, and `check --deploy` fail.
@@ -79,16 +65,17 @@ class PaymentAPIViewSet(ViewSet):
     @extend_schema(parameters=[OpenApiParameter(
         "device", OpenApiTypes.STR, enum=outbound.DEVICES,
         description="the cashier for this device: desktop (default, page pay) or mobile (wap pay)")],
-        responses=link_serializer("PaymentLink"))
+        responses={200: PaymentLinkSerializer, **GATEWAY_ERRORS})
     @action(detail=True, methods=["get"])
     def link(self, request, order_number):
         """The cashier link for the user's unpaid order (a 0.00 order is paid at once, without one)."""
         devices = request.query_params.getlist("device") or ["desktop"]
         device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
-        return Response(outbound.payment_link(self.provider, user_id=request.user.id, order_number=order_number,
-                                              device=device))
+        return Response(PaymentLinkSerializer(outbound.payment_link(
+            self.provider, user_id=request.user.id, order_number=order_number, device=device)).data)
 
-    @extend_schema(responses=ResultSerializer)
+    @extend_schema(responses={200: PaymentResultSerializer, 404: error("unknown order or someone else's"),
+                              **GATEWAY_ERRORS})
     @action(detail=False, methods=["get"])
     def return_result(self, request):
         """The SPA relays the query string the cashier appended to the return URL, as is."""
@@ -96,20 +83,14 @@ class PaymentAPIViewSet(ViewSet):
         if any(len(values) > 1 for _, values in params.lists()):
             raise ShopError("支付结果参数重复", code="return_invalid")
         order = inbound.payment_return(self.provider, user_id=request.user.id, params=params.dict())
-        return Response({
-            "order_number": order.order_number,
-            "pay_time": order.pay_time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if order.pay_time else "",
-            "real_price": money_str(order.real_price),
-            "course_list": [{"id": line.course_id, "name": line.name, "cover": line.course.cover,
-                             "real_price": money_str(line.real_price)}
-                            for line in order.order_courses.select_related("course")],
-        })
+        return Response(PaymentResultSerializer(order).data)
 
-    @extend_schema(responses=StatusSerializer)
+    @extend_schema(responses={200: PaymentStatusSerializer, **GATEWAY_ERRORS})
     @action(detail=True, methods=["get"], throttle_classes=[ScopedThrottle], throttle_scope="payment_query")
     def query(self, request, order_number):
         """The order's payment status; the provider is asked while it is unpaid."""
-        return Response(_status(outbound.payment_query(user_id=request.user.id, order_number=order_number)))
+        return Response(PaymentStatusSerializer(
+            outbound.payment_query(user_id=request.user.id, order_number=order_number)).data)
 
     @extend_schema(**notify_schema(OpenApiTypes.OBJECT))
     @action(detail=False, methods=["post"], **NOTIFY_OPTIONS)
@@ -147,10 +128,16 @@ class PaymentAPIViewSet(ViewSet):
         ]
 
 
-AlipayNotifySerializer = inline_serializer("AlipayNotify", {
-    "out_trade_no": serializers.CharField(), "trade_no": serializers.CharField(),
-    "trade_status": serializers.CharField(), "total_amount": serializers.CharField(),
-    "app_id": serializers.CharField(), "sign": serializers.CharField(), "sign_type": serializers.CharField()})
+class AlipayNotifySerializer(serializers.Serializer):
+    """The fields of Alipay's notify the shop checks (documentation only: the provider module reads the form)."""
+
+    out_trade_no = serializers.CharField()
+    trade_no = serializers.CharField()
+    trade_status = serializers.CharField()
+    total_amount = serializers.CharField()
+    app_id = serializers.CharField()
+    sign = serializers.CharField()
+    sign_type = serializers.CharField()
 
 
 ALIPAY_NOTIFY = ("Alipay's form-encoded asynchronous notification: `success` (text/plain) after the effect is "
@@ -159,7 +146,6 @@ ALIPAY_NOTIFY = ("Alipay's form-encoded asynchronous notification: `success` (te
 
 
 @extend_schema_view(
-    link=extend_schema(responses=link_serializer("AlipayLink")),
     return_result=extend_schema(parameters=[OpenApiParameter("out_trade_no", OpenApiTypes.STR),
                                             OpenApiParameter("sign", OpenApiTypes.STR)]),
     notify=extend_schema(**notify_schema(AlipayNotifySerializer), description=ALIPAY_NOTIFY),
@@ -173,13 +159,6 @@ class AlipayAPIViewSet(PaymentAPIViewSet):
     provider_name = "alipay"
 
 
-WalletPaySerializer = inline_serializer("WalletPayment", {
-    "order_number": serializers.CharField(), "order_status": serializers.IntegerField(),
-    "get_order_status_display": serializers.CharField(), "pay_time": serializers.DateTimeField(allow_null=True),
-    "real_price": serializers.CharField(), "pay_type": serializers.IntegerField(),
-    "get_pay_type_display": serializers.CharField(), "money": serializers.CharField()})
-
-
 class WalletAPIViewSet(PaymentAPIViewSet):
     """The wallet (余额支付): POST pays the order from the balance at once (all or nothing; a repeat charges
     nothing; 400 `wallet_insufficient` when the balance is too small); the status poll as for every provider. No
@@ -187,14 +166,18 @@ class WalletAPIViewSet(PaymentAPIViewSet):
 
     provider_name = "wallet"
 
-    @extend_schema(request=None, responses=WalletPaySerializer)
+    @extend_schema(request=None, responses={
+        200: WalletPaymentSerializer,
+        400: error("the balance is too small (`wallet_insufficient`, with `balance`), or the order is not a wallet "
+                   "order or not payable (`pay_type_mismatch`, `order_not_payable`, `order_expired`)"),
+        409: error("the order was cancelled or timed out: `order_not_payable`")})
     @action(detail=True, methods=["post"])
     def pay(self, request, order_number):
         """Pay the user's unpaid wallet order from their balance."""
         provider = self.provider
         order = outbound.payment_charge(provider, user_id=request.user.id, order_number=order_number)
-        return Response({**_status(order), "pay_type": order.pay_type, "get_pay_type_display": provider.title,
-                         "money": money_str(provider.balance(request.user.id))})
+        return Response(WalletPaymentSerializer(order, context={
+            "pay_type_display": provider.title, "money": provider.balance(request.user.id)}).data)
 
     @classmethod
     def routes(cls, prefix: str) -> list:
@@ -204,18 +187,11 @@ class WalletAPIViewSet(PaymentAPIViewSet):
         ]
 
 
-TimelineSerializer = inline_serializer("OrderTimeline", {
-    "order_number": serializers.CharField(), "order_status": serializers.IntegerField(),
-    "get_order_status_display": serializers.CharField(),
-    "events": serializers.ListField(child=inline_serializer("OrderTimelineEvent", {
-        "code": serializers.CharField(), "label": serializers.CharField(), "time": serializers.CharField(),
-        "amount": serializers.CharField(allow_null=True), "detail": serializers.CharField()}))})
-
-
 class OrderTimelineView(APIView):
     """The order's payment timeline (created, link issued, paid, closed, refunded), oldest first; owner only.
     Served under orders/ (urls.order_urlpatterns): it reads payment records, so it lives in payments."""
 
-    @extend_schema(responses=TimelineSerializer)
+    @extend_schema(responses=OrderTimelineSerializer)
     def get(self, request, order_number):
-        return Response(selectors.order_timeline(user_id=request.user.id, order_number=order_number))
+        return Response(OrderTimelineSerializer(
+            selectors.order_timeline(user_id=request.user.id, order_number=order_number)).data)

@@ -72,15 +72,28 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "mobile", "name", "credit", "money", "username"]
 
 
+class TokenPairSerializer(serializers.Serializer):
+    """A login's (and, tokens rotating, a refresh's) answer."""
+
+    access = serializers.CharField(help_text="the access JWT: Authorization: Bearer <access>")
+    refresh = serializers.CharField(help_text="the refresh token (single use: each refresh hands out a new one)")
+
+
+class OwnedCourseSerializer(serializers.Serializer):
+    """The course a student owns, as their course list shows it."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    cover = serializers.CharField()
+    brief = serializers.CharField()
+
+
 class UserCourseSerializer(serializers.ModelSerializer):
-    course = serializers.SerializerMethodField()
+    course = OwnedCourseSerializer()
 
     class Meta:
         model = UserCourse
         fields = ["id", "course", "order_number", "created_time"]
-
-    def get_course(self, obj) -> dict:
-        return {"id": obj.course_id, "name": obj.course.name, "cover": obj.course.cover, "brief": obj.course.brief}
 
 
 class CreditSerializer(serializers.ModelSerializer):

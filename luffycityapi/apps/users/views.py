@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from luffycityapi.core.schema import error
 from luffycityapi.core.throttling import ScopedThrottle
 
 from . import selectors, serializers, services
@@ -23,8 +24,9 @@ class RegisterView(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_register(mobile=data.validated_data["mobile"], password=data.validated_data["password"])
         refresh = RefreshToken.for_user(user)
-        return Response({"id": user.id, "mobile": user.mobile, "access": str(refresh.access_token),
-                         "refresh": str(refresh)}, status=status.HTTP_201_CREATED)
+        return Response(serializers.RegisterResponseSerializer({
+            "id": user.id, "mobile": user.mobile, "access": str(refresh.access_token), "refresh": str(refresh),
+        }).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(TokenObtainPairView):
@@ -33,9 +35,19 @@ class LoginView(TokenObtainPairView):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
 
+    @extend_schema(responses={200: serializers.TokenPairSerializer,
+                              401: error("wrong username or password: `invalid_credentials`")})
+    def post(self, request, *args, **kwargs):
+        return Response(serializers.TokenPairSerializer(super().post(request, *args, **kwargs).data).data)
+
 
 class RefreshView(TokenRefreshView):
     authentication_classes = []
+
+    @extend_schema(responses={200: serializers.TokenPairSerializer,
+                              401: error("an expired, revoked or already used refresh token: `token_invalid`")})
+    def post(self, request, *args, **kwargs):
+        return Response(serializers.TokenPairSerializer(super().post(request, *args, **kwargs).data).data)
 
 
 class LogoutView(APIView):
@@ -45,7 +57,8 @@ class LogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=serializers.LogoutSerializer, responses={204: None})
+    @extend_schema(request=serializers.LogoutSerializer,
+                   responses={204: None, 401: error("not a valid refresh token: `token_invalid`")})
     def post(self, request):
         data = serializers.LogoutSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,0 +1,41 @@
+"""The coupon app's output serializers: each response's one definition, which renders it and documents it."""
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from luffycityapi.core.money import money_str
+
+from .models import Coupon
+from .selectors import scope_label
+
+
+class UsableCouponSerializer(serializers.Serializer):
+    """One usable coupon (coupon.selectors.UsableCoupon) with the seed's field names."""
+
+    user_coupon_id = serializers.IntegerField(source="log.id", help_text="the user's coupon: checkout's user_coupon_id")
+    name = serializers.CharField(source="log.coupon.name")
+    discount = serializers.ChoiceField(source="log.coupon.discount", choices=Coupon.Kind.choices,
+                                       help_text="1 an amount off, 2 a rate")
+    discount_display = serializers.CharField(source="log.coupon.get_discount_display")
+    sale = serializers.CharField(source="log.coupon.sale", help_text='"-100.00" (amount off) or "*0.88" (rate)')
+    condition = serializers.SerializerMethodField(help_text="the least total it applies to")
+    enable_course = serializers.SerializerMethodField()
+    start_time = serializers.DateTimeField(source="log.coupon.start_time")
+    end_time = serializers.DateTimeField(source="log.coupon.end_time")
+    deduction = serializers.SerializerMethodField(help_text="what it takes off the selected cart")
+
+    def get_condition(self, usable) -> str:
+        return money_str(usable.log.coupon.condition)
+
+    @extend_schema_field({"oneOf": [{"type": "string", "description": '"__all__" or "category:<id>"'},
+                                    {"type": "array", "items": {"type": "integer"}, "description": "course ids"}]})
+    def get_enable_course(self, usable):
+        return scope_label(usable.log.coupon)
+
+    def get_deduction(self, usable) -> str:
+        return money_str(usable.deduction)
+
+
+class EnableCouponsSerializer(serializers.Serializer):
+    coupon_list = UsableCouponSerializer(many=True, help_text="best first")
+    credit_to_money = serializers.IntegerField(help_text="credits per yuan")
+    has_credit = serializers.IntegerField(help_text="the user's credits")
