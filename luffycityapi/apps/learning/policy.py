@@ -8,13 +8,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.core.errors import ErrorCode
 
 from .selectors import CourseProgress, courses_progress
 
 OK = ""
-NOT_PAID = "refund_order_not_paid"
-WINDOW_PASSED = "refund_window_passed"
-TOO_MUCH_WATCHED = "refund_progress_exceeded"
+NOT_PAID = ErrorCode.REFUND_ORDER_NOT_PAID.value
+WINDOW_PASSED = ErrorCode.REFUND_WINDOW_PASSED.value
+TOO_MUCH_WATCHED = ErrorCode.REFUND_PROGRESS_EXCEEDED.value
 MESSAGES = {NOT_PAID: "订单未支付或已退款", WINDOW_PASSED: "已超过退款期限",
             TOO_MUCH_WATCHED: "学习进度已超过可退款上限"}
 

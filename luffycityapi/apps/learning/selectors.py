@@ -13,6 +13,8 @@ from .models import LessonProgress
 
 def course_lessons(course_id: int) -> list[CourseLesson]:
     """Every lesson of a visible course in study order (chapter, then lesson); 404 for a course nobody may see."""
+    if not 0 < course_id < 2**63:  # beyond a primary key's range SQLite raises OverflowError instead of matching none
+        raise NotFound("课程不存在", code="course_not_found")
     lessons = list(CourseLesson.objects.filter(chapter__course_id=course_id, chapter__course__is_deleted=False,
                                                chapter__course__is_show=True)
                    .select_related("chapter").order_by("chapter__orders", "chapter__id", "orders", "id"))

@@ -28,7 +28,7 @@ class CourseLessonsSerializer(serializers.Serializer):
 
 
 class ProgressInSerializer(serializers.Serializer):
-    lesson_id = serializers.IntegerField()
+    lesson_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     position = serializers.FloatField(min_value=0)
 
 

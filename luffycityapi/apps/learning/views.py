@@ -11,6 +11,7 @@ from luffycityapi.apps.courses.models import Course, CourseLesson
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.apps.users.selectors import user_course_list
 from luffycityapi.core.errors import NotFound
+from luffycityapi.core.schema import error
 
 from . import media, selectors, services
 from .policy import line_policies
@@ -54,7 +55,12 @@ class LessonMediaView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={(200, "video/webm"): bytes, (206, "video/webm"): bytes})
+    @extend_schema(responses={
+        (200, "video/webm"): bytes, (206, "video/webm"): bytes,
+        403: error("unsigned, expired, someone else's or no longer playable: `media_unsigned`, `media_expired`, "
+                   "`media_bad_signature`, `media_wrong_user`, `lesson_forbidden`"),
+        404: error("no such lesson or its file is missing: `lesson_not_found`, `media_not_found`"),
+        416: error("the Range starts past the end of the file: `range_not_satisfiable`")})
     def get(self, request, lesson_id):
         user_id = media.unsign(request.query_params.get("sig", ""), lesson_id)
         if request.user.is_authenticated and request.user.id != user_id:
@@ -70,7 +76,9 @@ class LessonMediaView(APIView):
 class ProgressView(APIView):
     """The player's report: the student reached `position` seconds of a lesson (at most every ~10 s)."""
 
-    @extend_schema(request=ProgressInSerializer, responses=ProgressOutSerializer)
+    @extend_schema(request=ProgressInSerializer, responses={
+        200: ProgressOutSerializer, 403: error("the lesson is not the caller's to play: `lesson_forbidden`"),
+        404: error("no such lesson: `lesson_not_found`")})
     def post(self, request):
         data = ProgressInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ from .models import RefundRequest
 
 class RefundRequestInSerializer(serializers.Serializer):
     order_number = serializers.CharField(max_length=64)
-    course_id = serializers.IntegerField()
+    course_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = serializers.CharField(max_length=255, allow_blank=True)  # blank: the service says refund_reason_required
 
 

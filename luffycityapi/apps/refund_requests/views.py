@@ -3,6 +3,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from luffycityapi.core.schema import error
+
 from . import services
 from .serializers import RefundRequestInSerializer, RefundRequestSerializer
 
@@ -14,7 +16,9 @@ class RefundRequestsView(APIView):
     def get(self, request):
         return Response(RefundRequestSerializer(services.user_refund_requests(request.user.id), many=True).data)
 
-    @extend_schema(request=RefundRequestInSerializer, responses={201: RefundRequestSerializer})
+    @extend_schema(request=RefundRequestInSerializer, responses={
+        201: RefundRequestSerializer, 404: error("no such order of the student's: `order_not_found`"),
+        409: error("already requested or refunded: `refund_request_exists`, `refund_course_already_refunded`")})
     def post(self, request):
         data = RefundRequestInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
