@@ -199,7 +199,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["luffycityapi.core.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["luffycityapi.core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "luffycityapi.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 10,

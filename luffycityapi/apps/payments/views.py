@@ -27,7 +27,7 @@ StatusSerializer = inline_serializer("PaymentStatus", {
     "get_order_status_display": serializers.CharField(), "pay_time": serializers.DateTimeField(allow_null=True),
     "real_price": serializers.CharField()})
 ResultSerializer = inline_serializer("PaymentResult", {
-    "order_number": serializers.CharField(), "pay_time": serializers.CharField(),
+    "order_number": serializers.CharField(), "pay_time": serializers.DateTimeField(allow_null=True),
     "real_price": serializers.CharField(), "course_list": serializers.ListField(child=serializers.DictField())})
 
 
@@ -98,7 +98,9 @@ class PaymentAPIViewSet(ViewSet):
         order = inbound.payment_return(self.provider, user_id=request.user.id, params=params.dict())
         return Response({
             "order_number": order.order_number,
-            "pay_time": order.pay_time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if order.pay_time else "",
+            # Shop time with its offset, like every API datetime (core.renderers); it was the machine's local
+            # time without an offset, which on a UTC server showed eight hours early.
+            "pay_time": order.pay_time,
             "real_price": money_str(order.real_price),
             "course_list": [{"id": line.course_id, "name": line.name, "cover": line.course.cover,
                              "real_price": money_str(line.real_price)}
