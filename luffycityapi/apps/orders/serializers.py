@@ -1,8 +1,10 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from luffycityapi.core.money import money_str
+from luffycityapi.core.money import ZERO, money_str
 
+from . import selectors
 from .models import Order
 
 
@@ -50,18 +52,99 @@ class OrderCreatedSerializer(_OrderFieldsSerializer):
                 "order_status": order.order_status}
 
 
+REFUND_LABELS = {"refunded": "已退款", "refunding": "退款中"}
+
+
+def _refund_info(order) -> dict:
+    info = getattr(order, "refund_info", None)
+    if info is None:  # a single order (detail, cancel): read its refunds now
+        info = selectors.with_refunds([order])[0].refund_info
+    return info
+
+
+def _line_refund(entry) -> dict | None:
+    if not entry:
+        return None
+    return {"status": entry["status"], "status_display": REFUND_LABELS[entry["status"]],
+            "amount": money_str(entry["amount"]), "credit": entry["credit"], "time": entry["time"]}
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    """One refund of the order as the student sees it: courses taken back (kind "admin"), or a payment that
+    arrived after the order had closed, going back the way it came (kind "late_payment" / "quarantine")."""
+
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=list(REFUND_LABELS))
+    status_display = serializers.CharField()
+    amount = serializers.CharField()
+    credit = serializers.IntegerField()
+    course_ids = serializers.ListField(child=serializers.IntegerField())
+    time = serializers.DateTimeField()
+
+    def to_representation(self, entry):
+        return {"kind": entry["kind"], "status": entry["status"], "status_display": REFUND_LABELS[entry["status"]],
+                "amount": money_str(entry["amount"]), "credit": entry["credit"],
+                "course_ids": list(entry["course_ids"]), "time": entry["time"]}
+
+
 class OrderSerializer(_OrderFieldsSerializer):
     get_order_status_display = serializers.CharField()
     get_pay_type_display = serializers.CharField()
     discount_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     courses = serializers.SerializerMethodField()
+    refund_state = serializers.SerializerMethodField()
+    state_display = serializers.SerializerMethodField()
+    refunded_price = serializers.SerializerMethodField()
+    refunded_credit = serializers.SerializerMethodField()
+    refunds = serializers.SerializerMethodField()
 
     class Meta(_OrderFieldsSerializer.Meta):
         fields = _OrderFieldsSerializer.Meta.fields + [
             "name", "get_order_status_display", "pay_type", "get_pay_type_display", "discount_price", "credit",
-            "pay_time", "created_time", "expire_time", "trade_no", "courses"]
+            "pay_time", "created_time", "expire_time", "trade_no", "courses",
+            "refund_state", "state_display", "refunded_price", "refunded_credit", "refunds"]
 
     def get_courses(self, order) -> list[dict]:
+        """Each course; `refund` is null, or its share of a refund (status, amount, credits returned)."""
+        lines = _refund_info(order)["lines"]
         return [{"id": line.course_id, "name": line.name, "cover": line.course.cover,
                  "price": money_str(line.price), "real_price": money_str(line.real_price),
-                 "discount_name": line.discount_name} for line in order.order_courses.all()]
+                 "discount_name": line.discount_name, "refund": _line_refund(lines.get(line.course_id))}
+                for line in order.order_courses.all()]
+
+    def get_refund_state(self, order) -> str:
+        """none; refunding (a refund waits for the provider); partial (some courses refunded, the order stays
+        paid: 部分退款); full (the order is refunded); returned (a payment after close was given back)."""
+        if order.order_status == Order.Status.REFUNDED:
+            return "full"
+        info = _refund_info(order)
+        if any(entry["status"] == "refunded" for entry in info["lines"].values()):
+            return "partial"
+        if any(entry["status"] == "refunding" for entry in info["refunds"]):
+            return "refunding"
+        if info["refunds"]:
+            return "returned"
+        return "none"
+
+    def get_state_display(self, order) -> str:
+        """The status label the order card shows: 部分退款 for a partly refunded order."""
+        state = self.get_refund_state(order)
+        if state == "partial":
+            return "部分退款"
+        if state == "refunding":
+            return f"{order.get_order_status_display()} · 退款中"
+        if state == "returned":
+            return f"{order.get_order_status_display()} · 款项已退回"
+        return order.get_order_status_display()
+
+    def get_refunded_price(self, order) -> str:
+        """Money refunded so far (refunds that succeeded)."""
+        return money_str(sum((entry["amount"] for entry in _refund_info(order)["refunds"]
+                              if entry["status"] == "refunded"), ZERO))
+
+    def get_refunded_credit(self, order) -> int:
+        return sum(entry["credit"] for entry in _refund_info(order)["refunds"] if entry["status"] == "refunded")
+
+    @extend_schema_field(OrderRefundSerializer(many=True))
+    def get_refunds(self, order) -> list[dict]:
+        return [OrderRefundSerializer(entry).data for entry in _refund_info(order)["refunds"]]
