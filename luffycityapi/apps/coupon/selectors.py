@@ -30,20 +30,24 @@ def checkout_lines(user_id: int, now=None) -> list[Line]:
 
 def usable_coupons(*, user_id: int, lines) -> list[dict]:
     """The user's unused, unreserved, valid coupons that apply to these lines, with the discount each gives."""
+    return coupon_choices(user_id=user_id, lines=lines)[0]
+
+
+def coupon_choices(*, user_id: int, lines) -> tuple[list[dict], list[dict]]:
+    """The user's unused coupons for these lines: those usable (the best first, with the discount each gives) and
+    those that are not, each with why (`reason`, `reason_code`): it does not apply to these courses or their sum is
+    under its minimum (pricing's own refusal), it is not valid yet, or an unpaid order holds it. Expired coupons
+    are in neither list."""
     if not lines:
-        return []
+        return [], []
     now = timezone.now()
-    logs = (CouponLog.objects.filter(user_id=user_id, use_status=CouponLog.Status.UNUSED, order__isnull=True,
-                                     coupon__is_show=True, coupon__start_time__lte=now, coupon__end_time__gt=now)
-            .select_related("coupon").prefetch_related("coupon__courses"))
-    result = []
+    logs = (CouponLog.objects.filter(user_id=user_id, use_status=CouponLog.Status.UNUSED, coupon__is_show=True,
+                                     coupon__end_time__gt=now)
+            .select_related("coupon", "order").prefetch_related("coupon__courses").order_by("coupon__end_time", "id"))
+    usable, unusable = [], []
     for log in logs:
         coupon = log.coupon
-        try:
-            deduction = coupon_deduction(lines, terms_of(coupon))
-        except ShopError:  # not applicable to this cart: not listed
-            continue
-        result.append((deduction, {
+        row = {
             "user_coupon_id": log.id,
             "name": coupon.name,
             "discount": coupon.discount,
@@ -53,10 +57,22 @@ def usable_coupons(*, user_id: int, lines) -> list[dict]:
             "enable_course": _scope_label(coupon),
             "start_time": coupon.start_time,
             "end_time": coupon.end_time,
-            "deduction": money_str(deduction),
-        }))
-    result.sort(key=lambda pair: pair[0], reverse=True)  # the best coupon first
-    return [row for _, row in result]
+        }
+        if log.order_id is not None:
+            unusable.append({**row, "usable": False, "reason_code": "coupon_reserved",
+                             "reason": f"已被未支付订单 {log.order.order_number} 占用"})
+            continue
+        if coupon.start_time > now:
+            unusable.append({**row, "usable": False, "reason_code": "coupon_not_started", "reason": "尚未到生效时间"})
+            continue
+        try:
+            deduction = coupon_deduction(lines, terms_of(coupon))
+        except ShopError as refusal:  # not for these courses, or under its minimum: shown greyed with pricing's why
+            unusable.append({**row, "usable": False, "reason_code": refusal.code, "reason": refusal.message})
+            continue
+        usable.append((deduction, {**row, "deduction": money_str(deduction)}))
+    usable.sort(key=lambda pair: pair[0], reverse=True)  # the best coupon first (stable: the earliest to expire)
+    return [row for _, row in usable], unusable
 
 
 def _scope_label(coupon) -> str | list[int]:

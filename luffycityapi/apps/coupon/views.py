@@ -7,13 +7,16 @@ from . import selectors
 
 
 class EnableCouponsView(APIView):
-    """The user's coupons usable for the selected cart, with the discount each gives."""
+    """The user's coupons usable for the selected cart, with the discount each gives (the best first), and the
+    ones that are not, with why."""
 
     @extend_schema(responses=dict)
     def get(self, request):
         lines = selectors.checkout_lines(request.user.id)
+        usable, unusable = selectors.coupon_choices(user_id=request.user.id, lines=lines)
         return Response({
-            "coupon_list": selectors.usable_coupons(user_id=request.user.id, lines=lines),
+            "coupon_list": usable,
+            "unusable": unusable,  # the user's other coupons, each with why it does not apply (shown greyed)
             "credit_to_money": settings.CREDIT_TO_MONEY,
             "has_credit": request.user.credit,
         })
