@@ -87,3 +87,28 @@ def test_a_pending_refund_and_a_late_payment_refund_are_shown_as_such(student, m
 
 def test_a_bad_status_is_still_refused(student):
     assert student.call("GET", "/api/orders/?status=partially", 400).json()["code"] == "status_invalid"
+
+
+def test_the_return_after_close_says_the_order_closed_and_shows_the_refund(student, make_course):
+    """The student paid on a cashier left open after cancelling: the return relay answers order_closed with the
+    late payment's refund (refunding or refunded), not a bare failure."""
+    from urllib.parse import urlsplit
+
+    from .conftest import wait_for
+
+    placed = student.order([make_course(price="120.00").id])
+    cashier = student.open_cashier(placed["order_number"])
+    student.call("POST", f"/api/orders/{placed['order_number']}/cancel/", 200)
+    paid = student.click(cashier, "pay")
+    assert paid.status_code == 302
+    wait_for(lambda: Refund.objects.filter(order_id=placed["id"], status=Refund.Status.SUCCEEDED).exists(),
+             what="the late payment's refund")
+
+    answer = student.call("GET", f"/api/payments/alipay/result/?{urlsplit(paid.headers['Location']).query}",
+                          400).json()
+
+    assert (answer["code"], answer["order_status"], answer["order_number"]) == (
+        "order_closed", Order.Status.CANCELLED, placed["order_number"])
+    refund = answer["refund"]
+    assert (refund["status"], refund["status_display"], refund["amount"]) == ("refunded", "已原路退回", "120.00")
+    assert refund["time"].endswith("+08:00")

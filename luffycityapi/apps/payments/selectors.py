@@ -127,3 +127,24 @@ def partially_refunded_order_ids(user_id: int):
     return (Refund.objects.filter(order__user_id=user_id, order__order_status=Order.Status.PAID,
                                   reason=Refund.Reason.ADMIN, status=Refund.Status.SUCCEEDED)
             .values("order_id"))
+
+
+LATE_REFUND_LABELS = {
+    "awaiting": "等待支付平台确认到账，确认后自动原路退回",
+    "refunding": "退款处理中，款项将原路退回",
+    "refunded": "已原路退回",
+    "failed": "退款暂未成功，客服将尽快处理",
+}
+
+
+def late_payment_refund(order: Order) -> dict:
+    """The refund of a payment made after the order had closed, as the student's result page shows it: status
+    (awaiting: the provider's notify has not told us of the payment yet; refunding; refunded; failed: the
+    quarantine's operators settle it), a Chinese label, the amount (null while awaiting) and when."""
+    refund = (Refund.objects.filter(order=order, reason__in=(Refund.Reason.LATE_PAYMENT, Refund.Reason.QUARANTINE))
+              .order_by("-id").first())
+    if refund is None:
+        return {"status": "awaiting", "status_display": LATE_REFUND_LABELS["awaiting"], "amount": None, "time": None}
+    status = {Refund.Status.SUCCEEDED: "refunded", Refund.Status.FAILED: "failed"}.get(refund.status, "refunding")
+    return {"status": status, "status_display": LATE_REFUND_LABELS[status], "amount": money_str(refund.amount),
+            "time": refund.updated_time}
