@@ -46,7 +46,9 @@ test('expiry: countdown, timed out in my orders, coupon usable again', { skip: !
     assert.ok(course, 'the demo student has a coupon usable for a course not bought yet (run seed_demo)')
     const couponId = await coupon.getAttribute('data-coupon-id')
     const couponName = (await coupon.locator('.coupon-name').innerText()).trim()
-    await coupon.click()
+    // The best coupon is preselected; clicking a pressed coupon would unchoose it.
+    if ((await coupon.getAttribute('aria-pressed')) !== 'true') await coupon.click()
+    await page.locator(`[data-testid=coupon-option][data-coupon-id="${couponId}"][aria-pressed="true"]`).waitFor()
     await settledQuote(page)
     await snap(page, 'checkout-with-coupon')
 

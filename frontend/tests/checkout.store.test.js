@@ -41,8 +41,39 @@ describe('checkout store', () => {
     expect(s.courses).toHaveLength(2)
     expect(s.coupons).toHaveLength(2)
     expect(s.hasCredit).toBe(250)
-    expect(ordersApi.quoteOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
+    // The best usable coupon (the server lists them best first) is preselected and quoted.
+    expect(s.userCouponId).toBe(7)
+    expect(ordersApi.quoteOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: 7, credit: 0 })
     expect(s.quote.real_price).toBe('300.00')
+  })
+
+  it('preselects the first usable coupon, never a disabled one, and not after the student chose', async () => {
+    couponApi.fetchEnableCoupons.mockResolvedValue({
+      coupon_list: [
+        { user_coupon_id: 8, name: '不可用', discount: 2, sale: '*0.80', condition: '0.00', enable: false, reason: '不适用' },
+        { user_coupon_id: 7, name: '满100减50', discount: 1, sale: '-50.00', condition: '100.00' },
+      ],
+      unusable: [{ user_coupon_id: 9, name: '满1000减300', discount: 1, sale: '-300.00', reason: '未满足优惠券使用条件', reason_code: 'coupon_condition_unmet' }],
+    })
+    const s = useCheckoutStore()
+    await s.load()
+    expect(s.userCouponId).toBe(7)
+    expect(s.unusableCoupons.map((c) => [c.user_coupon_id, c.usable, c.reason])).toEqual([[9, false, '未满足优惠券使用条件']])
+    s.chooseCoupon(-1) // the student wants none
+    await s.load() // e.g. "重新加载"
+    expect(s.userCouponId).toBe(-1)
+  })
+
+  it('preselects nothing without a usable coupon; isFree follows the quote', async () => {
+    couponApi.fetchEnableCoupons.mockResolvedValue({ coupon_list: [], unusable: [] })
+    ordersApi.quoteOrder.mockResolvedValue(quote('0.00'))
+    const s = useCheckoutStore()
+    await s.load()
+    expect(s.userCouponId).toBe(-1)
+    expect(s.isFree).toBe(true)
+    ordersApi.quoteOrder.mockResolvedValue(quote('0.01'))
+    await s.requestQuote()
+    expect(s.isFree).toBe(false)
   })
 
   it('re-asks the quote, debounced, after every change', async () => {
@@ -94,7 +125,7 @@ describe('checkout store', () => {
     const s = useCheckoutStore()
     await s.load()
     expect(s.chooseCoupon(8)).toBe(false)
-    expect(s.userCouponId).toBe(-1)
+    expect(s.userCouponId).toBe(7) // the preselected one stays
   })
 
   it('"use most credits" takes max_use_credit from the quote, capped by the balance', async () => {

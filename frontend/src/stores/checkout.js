@@ -23,7 +23,9 @@ let quoteSeq = 0
 export const useCheckoutStore = defineStore('checkout', {
   state: () => ({
     courses: [], // the selected courses from GET /api/cart/order/
-    coupons: [], // usable coupons from GET /api/coupon/enable/
+    coupons: [], // usable coupons from GET /api/coupon/enable/, the best first
+    unusableCoupons: [], // the student's other coupons, each with the server's reason (shown greyed)
+    couponChosen: false, // the student picked a coupon (or none) themselves: no preselection after that
     creditToMoney: null, // credits per yuan
     hasCredit: 0, // the user's credit balance
     discountType: DISCOUNT_COUPON, // coupon OR credits, like the seed
@@ -45,6 +47,8 @@ export const useCheckoutStore = defineStore('checkout', {
       credit: s.discountType === DISCOUNT_CREDIT ? s.credit : 0,
     }),
     selectedCoupon: (s) => s.coupons.find((c) => c.user_coupon_id === s.userCouponId) || null,
+    /** Nothing to pay: the order is taken free (免费领取), not paid through a provider. */
+    isFree: (s) => !!s.quote && /^0+(\.0+)?$/.test(String(s.quote.real_price ?? '').trim()),
     /** The most credits this order may use: the quote's max, capped by the balance. */
     maxCredit: (s) => {
       const max = s.quote && Number.isInteger(s.quote.max_use_credit) ? s.quote.max_use_credit : null
@@ -60,20 +64,29 @@ export const useCheckoutStore = defineStore('checkout', {
         const [cartData, couponData] = await Promise.all([cartApi.fetchCartOrder(), couponApi.fetchEnableCoupons()])
         this.courses = listOf(cartData, 'cart', 'course_list', 'courses')
         this.coupons = listOf(couponData, 'coupon_list')
+        this.unusableCoupons = listOf(couponData, 'unusable').map((c) => ({ ...c, usable: false }))
         this.creditToMoney = couponData && couponData.credit_to_money !== undefined ? couponData.credit_to_money : null
         this.hasCredit = (couponData && Number.isInteger(couponData.has_credit) && couponData.has_credit) || 0
         // A coupon picked earlier that is gone (used, expired) is dropped.
         if (this.userCouponId !== -1 && !this.coupons.some((c) => c.user_coupon_id === this.userCouponId)) {
           this.userCouponId = -1
         }
+        this.preselectBestCoupon()
       } finally {
         this.loading = false
       }
       if (this.courses.length) await this.requestQuote()
       return this.courses
     },
+    /** The server lists usable coupons best first: start with that one, until the student chooses. */
+    preselectBestCoupon() {
+      if (this.couponChosen || this.discountType !== DISCOUNT_COUPON || this.userCouponId !== -1) return
+      const best = this.coupons.find((c) => !couponDisabled(c).disabled)
+      if (best) this.userCouponId = best.user_coupon_id
+    },
     setDiscountType(type) {
       if (type === this.discountType) return
+      this.couponChosen = true
       this.discountType = type
       this.userCouponId = -1
       this.credit = 0
@@ -86,6 +99,7 @@ export const useCheckoutStore = defineStore('checkout', {
         if (!c || couponDisabled(c).disabled) return false
       }
       this.discountType = DISCOUNT_COUPON
+      this.couponChosen = true
       this.credit = 0
       this.userCouponId = id
       this.scheduleQuote()
@@ -93,6 +107,7 @@ export const useCheckoutStore = defineStore('checkout', {
     },
     setCredit(value) {
       const n = Number.isInteger(value) ? value : Math.floor(Number(value) || 0)
+      this.couponChosen = true
       this.discountType = DISCOUNT_CREDIT
       this.userCouponId = -1
       this.credit = Math.max(0, n)
