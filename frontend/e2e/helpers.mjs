@@ -51,8 +51,14 @@ const sessions = []
  * Page errors (uncaught exceptions) are never allowed. `allowErrors(rule)` adds a rule mid-test, just
  * before the step that provokes it (and ends it, through the function it returns, once that step is over).
  */
-export async function newSession(browser, testName, { width = 1280, height = 900, allow = [] } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', baseURL: BASE })
+export async function newSession(browser, testName, { width = 1280, height = 900, allow = [], timezoneId } = {}) {
+  // timezoneId: the browser's own time zone (e.g. 'America/New_York'); the shop shows Beijing time whatever it is.
+  const context = await browser.newContext({
+    viewport: { width, height },
+    locale: 'zh-CN',
+    baseURL: BASE,
+    ...(timezoneId ? { timezoneId } : {}),
+  })
   context.setDefaultTimeout(20_000)
   const dir = join(ARTIFACTS, testName.replace(/[^\w-]+/g, '_'))
   rmSync(dir, { recursive: true, force: true }) // this run's shots only
