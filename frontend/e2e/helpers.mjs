@@ -340,11 +340,14 @@ export async function pickBuyableCourses(page, want, { exclude = [] } = {}) {
   return picked
 }
 
-/** Click "加入购物车" on the course's card (on its list page) and wait for the badge to move. */
+/** Click "加入购物车" on the course's card (on its list page) and wait for the badge to move; a card that already
+ * says 已在购物车 (the course is in the cart) is left as it is. */
 export async function addFromCard(page, course) {
   await page.goto(course.page === 1 ? '/courses' : `/courses?page=${course.page}`)
   const card = page.locator(`[data-testid=course-card][data-course-id="${course.id}"]`)
   await card.waitFor()
+  await card.locator('[data-testid=add-to-cart], [data-testid=in-cart]').first().waitFor()
+  if (await card.getByTestId('in-cart').count()) return // the card says 已在购物车: nothing to add
   const before = Number(await page.getByTestId('cart-count').textContent())
   await card.getByTestId('add-to-cart').click()
   await page.waitForFunction(
