@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "luffycityapi.apps.cart",
     "luffycityapi.apps.coupon",
     "luffycityapi.apps.orders",
+    "luffycityapi.apps.learning",
     "luffycityapi.apps.payments",
+    "luffycityapi.apps.refund_requests",
     "luffycityapi.apps.demo",
 ]
 
@@ -331,3 +333,15 @@ RECONCILE_UNPAID_AFTER_SECONDS = env.int("RECONCILE_UNPAID_AFTER_SECONDS", defau
 RECONCILE_LOOKBACK_HOURS = env.int("RECONCILE_LOOKBACK_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": PERIODIC_SECONDS}
 CELERY_BEAT_SCHEDULE["reconcile-daily"] = {"task": "payments.reconcile_recent", "schedule": 24 * 3600.0}
+
+# --- studying and the refund policy (apps/learning; README "Studying") ---
+# Lesson videos live under LESSON_MEDIA_ROOT (default: the tiny samples shipped in apps/learning/sample_videos).
+# Play URLs are signed per user and lesson and expire after LESSON_URL_MAX_AGE seconds. With
+# LESSON_MEDIA_ACCEL_PREFIX set (production behind nginx, e.g. /protected-media/) the media view answers with
+# X-Accel-Redirect to that internal location instead of streaming the file itself (deploy/RUNBOOK.md).
+LESSON_MEDIA_ROOT = env("LESSON_MEDIA_ROOT", default="")
+LESSON_URL_MAX_AGE = env.int("LESSON_URL_MAX_AGE", default=2 * 3600)
+LESSON_MEDIA_ACCEL_PREFIX = env("LESSON_MEDIA_ACCEL_PREFIX", default="")
+# A course line is refundable within REFUND_WINDOW_DAYS of payment while under REFUND_MAX_PROGRESS percent watched.
+REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=7)
+REFUND_MAX_PROGRESS = env.int("REFUND_MAX_PROGRESS", default=30)

@@ -10,6 +10,13 @@ export const routes = [
     props: true,
     meta: { title: '课程详情' },
   },
+  {
+    path: '/learn/:id',
+    name: 'learn',
+    component: () => import('@/views/Learn.vue'),
+    props: true,
+    meta: { title: '学习' }, // free previews play for anyone; the API signs the rest for owners only
+  },
   { path: '/login', name: 'login', component: () => import('@/views/Login.vue'), meta: { title: '登录', guest: true } },
   {
     path: '/register',

@@ -17,6 +17,8 @@ from luffycityapi.apps.users.services import credit_change
 DEMO_MOBILE = "13800000000"
 DEMO_PASSWORD = "luffy-demo-2026"
 DEMO_CREDITS = 1000
+# The lessons play the tiny videos shipped in apps/learning/sample_videos (6 s each, VP8/WebM): their real length.
+SAMPLE_SECONDS = 6
 # The admin's mobile: 100… is not one anyone can register (users.serializers.MOBILE_RE), so it never collides with
 # a student's. The seed looks the admin up by the same mobile it creates it with.
 ADMIN_USERNAME = "admin"
@@ -58,7 +60,12 @@ class Command(BaseCommand):
                                                            name=f"第{chapter_no}章 {name.split()[0]} 核心知识")
                     for lesson_no in (1, 2, 3):
                         CourseLesson.objects.create(chapter=chapter, orders=lesson_no, name=f"{chapter_no}.{lesson_no} 课时",
-                                                    duration=f"{10 + lesson_no}:00", free_trail=lesson_no == 1)
+                                                    duration=SAMPLE_SECONDS, free_trail=lesson_no == 1,
+                                                    video=f"sample-{lesson_no}.webm")
+            # Lessons seeded before there were videos (or by an older seed) play the shipped samples too.
+            for lesson in CourseLesson.objects.filter(chapter__course=course, video=""):
+                lesson.video, lesson.duration = f"sample-{(lesson.orders - 1) % 3 + 1}.webm", SAMPLE_SECONDS
+                lesson.save(update_fields=["video", "duration"])
             if discount:
                 kind, value = discount
                 CourseDiscount.objects.get_or_create(
