@@ -46,7 +46,9 @@ test('expiry: countdown, timed out in my orders, coupon usable again', { skip: !
     assert.ok(course, 'the demo student has a coupon usable for a course not bought yet (run seed_demo)')
     const couponId = await coupon.getAttribute('data-coupon-id')
     const couponName = (await coupon.locator('.coupon-name').innerText()).trim()
-    await coupon.click()
+    // The best coupon is preselected; clicking a pressed coupon would unchoose it.
+    if ((await coupon.getAttribute('aria-pressed')) !== 'true') await coupon.click()
+    await page.locator(`[data-testid=coupon-option][data-coupon-id="${couponId}"][aria-pressed="true"]`).waitFor()
     await settledQuote(page)
     await snap(page, 'checkout-with-coupon')
 
@@ -123,6 +125,11 @@ test('expiry: countdown, timed out in my orders, coupon usable again', { skip: !
     assert.ok(offeredAfter.includes(couponId), `user coupon ${couponId} (${couponName}) is offered again: ${offeredAfter}`)
     const again = page.locator(`[data-testid=coupon-option][data-coupon-id="${couponId}"]`)
     assert.equal(await again.getAttribute('data-disabled'), '0', 'and usable')
+    if ((await again.getAttribute('aria-pressed')) === 'true') {
+      // Preselected as the best coupon: compare with no coupon.
+      await page.getByTestId('coupon-none').click()
+      await page.locator(`[data-testid=coupon-option][data-coupon-id="${couponId}"][aria-pressed="true"]`).waitFor({ state: 'detached' })
+    }
     const before = await settledQuote(page)
     await again.click()
     await page.locator(`[data-testid=coupon-option][data-coupon-id="${couponId}"][aria-pressed="true"]`).waitFor()

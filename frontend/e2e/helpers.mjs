@@ -51,8 +51,14 @@ const sessions = []
  * Page errors (uncaught exceptions) are never allowed. `allowErrors(rule)` adds a rule mid-test, just
  * before the step that provokes it (and ends it, through the function it returns, once that step is over).
  */
-export async function newSession(browser, testName, { width = 1280, height = 900, allow = [] } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', baseURL: BASE })
+export async function newSession(browser, testName, { width = 1280, height = 900, allow = [], timezoneId } = {}) {
+  // timezoneId: the browser's own time zone (e.g. 'America/New_York'); the shop shows Beijing time whatever it is.
+  const context = await browser.newContext({
+    viewport: { width, height },
+    locale: 'zh-CN',
+    baseURL: BASE,
+    ...(timezoneId ? { timezoneId } : {}),
+  })
   context.setDefaultTimeout(20_000)
   const dir = join(ARTIFACTS, testName.replace(/[^\w-]+/g, '_'))
   rmSync(dir, { recursive: true, force: true }) // this run's shots only
@@ -334,11 +340,14 @@ export async function pickBuyableCourses(page, want, { exclude = [] } = {}) {
   return picked
 }
 
-/** Click "加入购物车" on the course's card (on its list page) and wait for the badge to move. */
+/** Click "加入购物车" on the course's card (on its list page) and wait for the badge to move; a card that already
+ * says 已在购物车 (the course is in the cart) is left as it is. */
 export async function addFromCard(page, course) {
   await page.goto(course.page === 1 ? '/courses' : `/courses?page=${course.page}`)
   const card = page.locator(`[data-testid=course-card][data-course-id="${course.id}"]`)
   await card.waitFor()
+  await card.locator('[data-testid=add-to-cart], [data-testid=in-cart]').first().waitFor()
+  if (await card.getByTestId('in-cart').count()) return // the card says 已在购物车: nothing to add
   const before = Number(await page.getByTestId('cart-count').textContent())
   await card.getByTestId('add-to-cart').click()
   await page.waitForFunction(

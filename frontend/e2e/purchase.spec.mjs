@@ -55,11 +55,17 @@ test('purchase: two courses with a coupon, paid on the sandbox cashier', { timeo
       }
       t.diagnostic('no usable coupon: paying without one')
     } else {
+      // The best coupon is preselected (the first quote has it); without it the server's price is higher.
+      assert.equal(await coupon.getAttribute('aria-pressed'), 'true', 'the best coupon is preselected')
+      await page.getByTestId('coupon-none').click()
+      await page.locator('[data-testid=coupon-option][aria-pressed="true"]').waitFor({ state: 'detached' })
+      const without = await settledQuote(page)
       await coupon.click()
       await page.locator('[data-testid=coupon-option][aria-pressed="true"]').waitFor()
       const after = await settledQuote(page)
-      t.diagnostic(`quote ${before} -> ${after} with the coupon`)
-      assert.notEqual(after, before, 'the coupon should change the server quote')
+      t.diagnostic(`quote ${without} -> ${after} with the coupon`)
+      assert.notEqual(after, without, 'the coupon should change the server quote')
+      assert.equal(after, before, 'the preselected quote was the one with the coupon')
     }
     await snap(page, 'checkout-with-coupon')
 

@@ -46,6 +46,38 @@ describe('AliPaySuccess', () => {
     expect(w.get('[data-testid=success-error]').text()).toContain('签名验证失败')
   })
 
+  it('a payment after the order closed: says so plainly and shows the refund, not a red failure', async () => {
+    window.history.replaceState(null, '', '/alipay?out_trade_no=2026112500002&sign=ok')
+    paymentsApi.relayAlipayResult.mockRejectedValue({
+      response: {
+        status: 400,
+        data: {
+          errmsg: '订单已取消，到账款项将原路退回', code: 'order_closed', order_status: 2, order_number: '2026112500002',
+          refund: { status: 'refunding', status_display: '退款处理中，款项将原路退回', amount: '120.00', time: '2026-11-25T10:00:00+08:00' },
+        },
+      },
+    })
+    const w = mountPage()
+    await flushPromises()
+    expect(w.find('[data-testid=success-error]').exists()).toBe(false)
+    const box = w.get('[data-testid=pay-closed]')
+    expect(box.text()).toContain('订单已关闭，您支付的款项将原路退回')
+    expect(box.text()).toContain('该订单已取消')
+    expect(box.text()).not.toContain('未能确认支付结果')
+    expect(w.get('[data-testid=closed-refund-status]').attributes('data-status')).toBe('refunding')
+    expect(w.get('[data-testid=closed-refund-status]').text()).toBe('退款处理中，款项将原路退回')
+    expect(w.get('[data-testid=closed-refund-amount]').text()).toBe('¥120.00')
+    expect(w.get('[data-testid=closed-order-number]').text()).toBe('2026112500002')
+    // Refreshing asks again and shows the refund done.
+    paymentsApi.relayAlipayResult.mockRejectedValue({
+      response: { status: 400, data: { code: 'order_closed', order_status: 2, refund: { status: 'refunded', status_display: '已原路退回', amount: '120.00', time: '2026-11-25T02:05:00Z' } } },
+    })
+    await w.get('[data-testid=closed-refresh]').trigger('click')
+    await flushPromises()
+    expect(w.get('[data-testid=closed-refund-status]').text()).toBe('已原路退回')
+    expect(w.text()).toContain('2026-11-25 10:05:00')
+  })
+
   it('shows a paid order found by polling (no Alipay params)', async () => {
     ordersApi.fetchOrder.mockResolvedValue({
       order_number: 'N9',

@@ -33,9 +33,11 @@ beforeEach(() => {
       { id: 2, name: 'Vue 实战', price: '200.00', discount: { type: '限时', price: '150.00', expire: 3600 }, credit: 50 },
     ],
     coupon_list: [{ user_coupon_id: 7, name: '满200减30', discount: 1, sale: '-30.00', condition: '200.00', deduction: '30.00' }],
+    unusable: [],
+    user_coupon_id: 7, // the server's best coupon, which its quote prices
     credit_to_money: 10,
     has_credit: 1000,
-    quote: { total_price: '300.00', discount_price: '50.00', real_price: '250.00', max_use_credit: 50 },
+    quote: { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50 },
     quote_error: null,
   })
   cartApi.fetchCart.mockResolvedValue({ cart: [] })
@@ -55,14 +57,22 @@ describe('Order (checkout) page', () => {
   it('lists the selected courses and shows the server quote verbatim', async () => {
     const w = await mountOrder()
     expect(w.findAll('[data-testid=order-course-row]')).toHaveLength(2)
+    // The best coupon is preselected, and the first quote is the server's price with it.
+    expect(w.get('[data-testid=coupon-option]').attributes('aria-pressed')).toBe('true')
     expect(w.get('[data-testid=quote-total]').text()).toBe('¥300.00')
-    expect(w.get('[data-testid=quote-real]').text()).toBe('¥250.00')
+    expect(w.get('[data-testid=quote-real]').text()).toBe('¥220.00')
+    expect(w.get('[data-testid=pay-button]').text()).toBe('去支付')
     w.unmount()
   })
 
-  it('choosing a coupon re-asks the quote and shows its answer', async () => {
+  it('choosing no coupon, then the coupon again, re-asks the quote and shows its answer', async () => {
     vi.useFakeTimers()
     const w = await mountOrder()
+    await w.get('[data-testid=coupon-none]').trigger('click')
+    await vi.advanceTimersByTimeAsync(400)
+    await flushPromises()
+    expect(ordersApi.quoteOrder).toHaveBeenLastCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
+    expect(w.get('[data-testid=quote-real]').text()).toBe('¥250.00')
     await w.get('[data-testid=coupon-option]').trigger('click')
     await vi.advanceTimersByTimeAsync(400)
     await flushPromises()
@@ -71,6 +81,35 @@ describe('Order (checkout) page', () => {
     expect(w.get('[data-testid=quote-discount]').text()).toBe('-¥80.00')
     w.unmount()
     vi.useRealTimers()
+  })
+
+  it('coupons that do not apply are shown greyed with the server\'s reason; validity is Beijing time', async () => {
+    ordersApi.fetchCheckout.mockResolvedValue({
+      ...(await ordersApi.fetchCheckout()),
+      coupon_list: [{ user_coupon_id: 7, name: '满200减30', discount: 1, sale: '-30.00', condition: '200.00', deduction: '30.00', end_time: '2030-01-31T15:59:59Z' }],
+      unusable: [{ user_coupon_id: 9, name: '满1000减300', discount: 1, sale: '-300.00', condition: '1000.00', end_time: '2030-02-01T00:00:00+08:00', usable: false, reason: '未满足优惠券使用条件（满 1000.00 元可用）', reason_code: 'coupon_condition_unmet' }],
+      credit_to_money: 10,
+      has_credit: 0,
+    })
+    const w = await mountOrder()
+    expect(w.get('[data-testid=coupon-valid-until]').text()).toBe('有效期至 2030-01-31 23:59（北京时间）')
+    const grey = w.get('[data-testid=coupon-unusable]')
+    expect(grey.classes()).toContain('disabled')
+    expect(grey.attributes('data-reason-code')).toBe('coupon_condition_unmet')
+    expect(grey.get('[data-testid=coupon-unusable-reason]').text()).toBe('未满足优惠券使用条件（满 1000.00 元可用）')
+    expect(grey.text()).toContain('2030-02-01 00:00（北京时间）')
+    w.unmount()
+  })
+
+  it('a ¥0 quote says 免费领取, not 支付宝 / 去支付', async () => {
+    const free = { total_price: '0.00', discount_price: '0.00', real_price: '0.00', max_use_credit: 0 }
+    ordersApi.fetchCheckout.mockResolvedValue({ ...(await ordersApi.fetchCheckout()), quote: free })
+    ordersApi.quoteOrder.mockResolvedValue(free)
+    const w = await mountOrder()
+    expect(w.get('[data-testid=pay-button]').text()).toBe('免费领取')
+    expect(w.find('[data-testid=pay-free]').exists()).toBe(true)
+    expect(w.get('[data-testid=order-summary]').text()).not.toContain('支付宝')
+    w.unmount()
   })
 
   it('"使用最多积分" uses max_use_credit from the quote', async () => {
@@ -91,7 +130,7 @@ describe('Order (checkout) page', () => {
     const w = await mountOrder()
     await w.get('[data-testid=pay-button]').trigger('click')
     await flushPromises()
-    expect(ordersApi.createOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
+    expect(ordersApi.createOrder).toHaveBeenCalledWith({ pay_type: 0, user_coupon_id: 7, credit: 0 }) // preselected
     expect(paymentsApi.fetchAlipayLink).toHaveBeenCalledWith('N100', 'desktop') // jsdom's 1024 px window
     expect(openSpy).toHaveBeenCalledWith('http://127.0.0.1:8000/sandbox/alipay/gateway.do?x=1', '_blank')
     const overlay = document.querySelector('[data-testid=pay-overlay]')

@@ -60,11 +60,48 @@ describe('my orders', () => {
   it('status tabs filter with ?status=', async () => {
     const w = await mountAt('/user/orders')
     const tabs = w.findAll('[data-testid=order-status-tab]')
-    expect(tabs.map((t) => t.text())).toEqual(['全部', '未支付', '已支付', '已取消', '已超时', '已退款'])
+    expect(tabs.map((t) => t.text())).toEqual(['全部', '未支付', '已支付', '已取消', '已超时', '已退款', '部分退款'])
     await tabs[4].trigger('click')
     await flushPromises()
     await vi.waitFor(() => expect(ordersApi.fetchOrders).toHaveBeenLastCalledWith({ page: 1, status: 3 }))
     expect(router.currentRoute.value.query.status).toBe('3')
+    await tabs[6].trigger('click')
+    await flushPromises()
+    await vi.waitFor(() => expect(ordersApi.fetchOrders).toHaveBeenLastCalledWith({ page: 1, status: 'partial' }))
+    expect(router.currentRoute.value.query.status).toBe('partial')
+    w.unmount()
+  })
+
+  it('a partly refunded order shows 部分退款, each refunded course with its amount and credits, and the totals', async () => {
+    ordersApi.fetchOrders.mockResolvedValue({
+      count: 2,
+      results: [
+        {
+          order_number: 'P1', order_status: 1, get_order_status_display: '已支付', refund_state: 'partial',
+          state_display: '部分退款', total_price: '600.00', real_price: '550.00', credit: 500,
+          refunded_price: '183.33', refunded_credit: 166, created_time: '2026-12-04T01:00:00Z',
+          courses: [
+            { id: 1, name: 'A', real_price: '100.00', refund: null },
+            { id: 2, name: 'B', real_price: '200.00', refund: { status: 'refunded', status_display: '已退款', amount: '183.33', credit: 166, time: '2026-12-04T09:30:00+08:00' } },
+          ],
+        },
+        { order_number: 'C1', order_status: 2, get_order_status_display: '已取消', total_price: '80.00', real_price: '80.00', courses: [{ id: 3, name: 'C', real_price: '80.00' }] },
+      ],
+    })
+    const w = await mountAt('/user/orders')
+    const [paid, closed] = w.findAll('[data-testid=order-row]')
+    expect(paid.get('[data-testid=order-row-status]').text()).toBe('部分退款')
+    expect(paid.text()).toContain('2026-12-04 09:00:00') // the UTC creation time, shown in Beijing time
+    const lines = paid.findAll('[data-testid=order-row-course]')
+    expect(lines[0].find('[data-testid=order-row-course-refund]').exists()).toBe(false)
+    expect(lines[1].attributes('data-refund')).toBe('refunded')
+    expect(lines[1].get('[data-testid=order-row-course-refund-badge]').text()).toBe('已退款')
+    expect(lines[1].get('[data-testid=order-row-course-refund-amount]').text()).toBe('¥183.33')
+    expect(lines[1].get('[data-testid=order-row-course-refund-credit]').text()).toBe('166')
+    expect(paid.get('[data-testid=order-row-refunded]').text()).toBe('已退款 ¥183.33，退还积分 166')
+    expect(paid.get('[data-testid=order-row-amount-label]').text()).toBe('实付')
+    // A cancelled order was never paid: its amount is what was due.
+    expect(closed.get('[data-testid=order-row-amount-label]').text()).toBe('应付')
     w.unmount()
   })
 

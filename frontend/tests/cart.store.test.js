@@ -25,6 +25,21 @@ beforeEach(() => {
 })
 
 describe('cart store', () => {
+  it('knows which courses are in the cart (已在购物车) through load, add and remove', async () => {
+    const cart = useCartStore()
+    expect(cart.has(1)).toBe(false)
+    await cart.load()
+    expect([cart.has(1), cart.has('3'), cart.has(4)]).toEqual([true, true, false])
+    cartApi.addToCart.mockResolvedValue({ cart_total: 4 })
+    await cart.add(4)
+    expect(cart.has(4)).toBe(true)
+    cartApi.removeFromCart.mockResolvedValue({})
+    await cart.remove(1)
+    expect(cart.has(1)).toBe(false)
+    cart.reset()
+    expect(cart.has(4)).toBe(false)
+  })
+
   it('loads the cart and counts', async () => {
     const cart = useCartStore()
     await cart.load()

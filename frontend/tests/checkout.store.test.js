@@ -21,6 +21,8 @@ beforeEach(() => {
       { user_coupon_id: 7, name: '满100减50', discount: 1, sale: '-50.00', condition: '100.00' },
       { user_coupon_id: 8, name: '不可用', discount: 2, sale: '*0.80', condition: '0.00', enable: false, reason: '不适用' },
     ],
+    unusable: [],
+    user_coupon_id: 7,
     credit_to_money: 10,
     has_credit: 250,
     quote: quote('300.00'),
@@ -39,6 +41,8 @@ describe('checkout store', () => {
     expect(s.coupons).toHaveLength(2)
     expect(s.hasCredit).toBe(250)
     expect(s.creditToMoney).toBe(10)
+    // The server's best coupon (user_coupon_id) is preselected, and the summary's quote is for it: no second request.
+    expect(s.userCouponId).toBe(7)
     expect(ordersApi.quoteOrder).not.toHaveBeenCalled()
     expect(s.quote.real_price).toBe('300.00')
     expect(s.canPay).toBe(true)
@@ -59,14 +63,46 @@ describe('checkout store', () => {
     expect(ordersApi.quoteOrder).not.toHaveBeenCalled()
   })
 
-  it('asks the quote again on reload when a coupon is already chosen', async () => {
+  it('asks the quote again on reload when the choice is not the one the summary quoted', async () => {
     const s = useCheckoutStore()
     await s.load()
-    s.chooseCoupon(7)
+    s.chooseCoupon(-1)
     ordersApi.quoteOrder.mockResolvedValue(quote('250.00'))
     await s.load()
-    expect(ordersApi.quoteOrder).toHaveBeenLastCalledWith({ pay_type: 0, user_coupon_id: 7, credit: 0 })
+    expect(ordersApi.quoteOrder).toHaveBeenLastCalledWith({ pay_type: 0, user_coupon_id: -1, credit: 0 })
     expect(s.quote.real_price).toBe('250.00')
+  })
+
+  it('preselects the first usable coupon, never a disabled one, and not after the student chose', async () => {
+    ordersApi.fetchCheckout.mockResolvedValue({
+      ...(await ordersApi.fetchCheckout()),
+      coupon_list: [
+        { user_coupon_id: 8, name: '不可用', discount: 2, sale: '*0.80', condition: '0.00', enable: false, reason: '不适用' },
+        { user_coupon_id: 7, name: '满100减50', discount: 1, sale: '-50.00', condition: '100.00' },
+      ],
+      unusable: [{ user_coupon_id: 9, name: '满1000减300', discount: 1, sale: '-300.00', reason: '未满足优惠券使用条件', reason_code: 'coupon_condition_unmet' }],
+      user_coupon_id: 7,
+    })
+    const s = useCheckoutStore()
+    await s.load()
+    expect(s.userCouponId).toBe(7)
+    expect(s.unusableCoupons.map((c) => [c.user_coupon_id, c.usable, c.reason])).toEqual([[9, false, '未满足优惠券使用条件']])
+    s.chooseCoupon(-1) // the student wants none
+    await s.load() // e.g. "重新加载"
+    expect(s.userCouponId).toBe(-1)
+  })
+
+  it('preselects nothing without a usable coupon; isFree follows the quote', async () => {
+    ordersApi.fetchCheckout.mockResolvedValue({
+      ...(await ordersApi.fetchCheckout()), coupon_list: [], unusable: [], user_coupon_id: -1, quote: quote('0.00'),
+    })
+    const s = useCheckoutStore()
+    await s.load()
+    expect(s.userCouponId).toBe(-1)
+    expect(s.isFree).toBe(true)
+    ordersApi.quoteOrder.mockResolvedValue(quote('0.01'))
+    await s.requestQuote()
+    expect(s.isFree).toBe(false)
   })
 
   it('re-asks the quote, debounced, after every change', async () => {
@@ -118,7 +154,7 @@ describe('checkout store', () => {
     const s = useCheckoutStore()
     await s.load()
     expect(s.chooseCoupon(8)).toBe(false)
-    expect(s.userCouponId).toBe(-1)
+    expect(s.userCouponId).toBe(7) // the preselected one stays
   })
 
   it('"use most credits" takes max_use_credit from the quote, capped by the balance', async () => {

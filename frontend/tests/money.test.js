@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { centsToString, formatMoney, isZeroMoney, sumMoney, toCents, effectivePrice } from '@/utils/money'
 import { couponValue, couponCondition, rateLabel, couponDisabled } from '@/utils/coupon'
-import { formatDuration, expiryToEpoch, orderRemainingSeconds } from '@/utils/time'
+import { formatDuration, expiryToEpoch, orderRemainingSeconds, formatDateTime } from '@/utils/time'
+import { maskMobile } from '@/utils/mask'
 import { safeNext } from '@/utils/nav'
 import { createBackoff } from '@/utils/backoff'
 
@@ -92,5 +93,35 @@ describe('misc', () => {
     expect(seq).toEqual([2000, 3000, 4500, 6750, 10000, 10000, 10000])
     b.reset()
     expect(b.next()).toBe(2000)
+  })
+})
+
+describe('formatDateTime: Beijing time, whatever the browser\'s zone', () => {
+  it('converts an instant with any offset to shop time', () => {
+    expect(formatDateTime('2030-01-31T15:59:59Z')).toBe('2030-01-31 23:59:59')
+    expect(formatDateTime('2030-01-31T15:59:59.123Z')).toBe('2030-01-31 23:59:59')
+    expect(formatDateTime('2030-01-31T10:59:59-05:00')).toBe('2030-01-31 23:59:59')
+    expect(formatDateTime('2030-01-31T23:59:59+08:00')).toBe('2030-01-31 23:59:59')
+    expect(formatDateTime('2030-12-31T16:30:00Z')).toBe('2031-01-01 00:30:00') // across the year
+  })
+  it('keeps the digits of a value without offset (already shop time) and passes other text through', () => {
+    expect(formatDateTime('2026-11-25 10:00:00')).toBe('2026-11-25 10:00:00')
+    expect(formatDateTime('2026-11-25T10:00')).toBe('2026-11-25 10:00')
+    expect(formatDateTime('明天')).toBe('明天')
+    expect(formatDateTime('')).toBe('—')
+    expect(formatDateTime(null)).toBe('—')
+  })
+  it('can drop the seconds and name the zone', () => {
+    expect(formatDateTime('2030-01-31T15:59:59Z', { seconds: false, withZone: true })).toBe('2030-01-31 23:59（北京时间）')
+  })
+})
+
+describe('maskMobile', () => {
+  it('masks a mainland mobile number and leaves other names alone', () => {
+    expect(maskMobile('13800000000')).toBe('138****0000')
+    expect(maskMobile('学员 15912345678')).toBe('学员 159****5678')
+    expect(maskMobile('luffy')).toBe('luffy')
+    expect(maskMobile('123456789012')).toBe('123456789012')
+    expect(maskMobile(null)).toBe('')
   })
 })

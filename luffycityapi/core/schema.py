@@ -12,6 +12,15 @@ from .errors import ErrorCode
 ERROR_CODE_CHOICES = [(code.value, code.value) for code in ErrorCode]
 
 
+class LateRefundSerializer(serializers.Serializer):
+    """`order_closed`: the refund of a payment that arrived after the order had closed."""
+
+    status = serializers.ChoiceField(choices=["awaiting", "refunding", "refunded", "failed"])
+    status_display = serializers.CharField()
+    amount = serializers.CharField(allow_null=True, help_text="null while awaiting")
+    time = serializers.DateTimeField(allow_null=True)
+
+
 class ErrorSerializer(serializers.Serializer):
     """{errmsg, code}: what every API error answers (errors.exception_handler, core.middleware)."""
 
@@ -28,6 +37,7 @@ class ErrorSerializer(serializers.Serializer):
     balance = serializers.CharField(required=False, help_text="`wallet_insufficient`: the wallet's balance")
     min = serializers.CharField(required=False, help_text="`topup_amount_invalid`: the least amount accepted")
     max = serializers.CharField(required=False, help_text="`topup_amount_invalid`: the largest amount accepted")
+    refund = LateRefundSerializer(required=False, help_text="`order_closed`: the money's way back")
 
     class Meta:
         ref_name = "Error"

@@ -202,7 +202,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["luffycityapi.core.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["luffycityapi.core.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "luffycityapi.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 10,
@@ -239,7 +239,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "luffycityapi.core.schema.ERROR_CODE_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "luffycityapi.core.schema.ERROR_CODE_CHOICES",
+                            "OrderRefundStatusEnum": ["refunded", "refunding"],
+                            "LateRefundStatusEnum": ["awaiting", "refunding", "refunded", "failed"]},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "luffycityapi.core.schema.drop_storage_ranges"],
     # Served from the pinned drf-spectacular-sidecar through whitenoise, not a public CDN's unpinned @latest.

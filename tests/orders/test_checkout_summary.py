@@ -31,15 +31,20 @@ def test_the_summary_is_the_three_answers_it_replaces(auth_client, make_course, 
     assert {line["id"] for line in summary["cart"]} == {discounted.id, plain.id}
     assert summary["coupon_list"] == enable["coupon_list"] and len(summary["coupon_list"]) == 2
     assert (summary["credit_to_money"], summary["has_credit"]) == (enable["credit_to_money"], 120)
-    assert summary["quote"] == auth_client.post(QUOTE_URL, body(), format="json").json()
+    assert summary["unusable"] == enable["unusable"]
+    # The quote is for the best coupon, preselected: the 20.00 one (its minimum of 50.00 is met).
+    assert summary["user_coupon_id"] == summary["coupon_list"][0]["user_coupon_id"]
+    assert summary["coupon_list"][0]["deduction"] == "20.00"
+    assert summary["quote"] == auth_client.post(QUOTE_URL, body(coupon=summary["user_coupon_id"]), format="json").json()
     assert summary["quote"]["total_price"] == "199.99" and summary["quote_error"] is None
 
 
 def test_an_empty_cart_has_no_quote_and_no_error(auth_client):
     summary = auth_client.get(CHECKOUT_URL).json()
 
-    assert summary == {"cart": [], "coupon_list": [], "credit_to_money": summary["credit_to_money"],
-                       "has_credit": 0, "quote": None, "quote_error": None}
+    assert summary == {"cart": [], "coupon_list": [], "unusable": [], "user_coupon_id": -1,
+                       "credit_to_money": summary["credit_to_money"], "has_credit": 0, "quote": None,
+                       "quote_error": None}
 
 
 def test_a_refused_checkout_answers_the_refusal_beside_the_lines(auth_client, make_course):

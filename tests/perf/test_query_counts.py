@@ -44,6 +44,29 @@ def test_order_list_queries_do_not_grow_with_orders_or_their_courses(auth_client
     assert many <= 4  # the token's user, count, the page, its lines with their courses
 
 
+def test_order_list_refunds_cost_one_query_for_the_page(auth_client, make_course):
+    """Paid orders' cards show their refunds (payments' records, through orders' hook): one query for the page."""
+    from luffycityapi.apps.orders.models import Order
+    from luffycityapi.apps.payments.models import Refund
+
+    def paid_with_refund(number, courses):
+        order = _order(auth_client.user, courses, number)
+        Order.objects.filter(pk=order.pk).update(order_status=Order.Status.PAID, pay_time=timezone.now())
+        Refund.objects.create(order=order, out_request_no=f"R{number}", amount=courses[0].price,
+                              reason=Refund.Reason.ADMIN, course_ids=[courses[0].id], status=Refund.Status.SUCCEEDED)
+
+    paid_with_refund("P0001", [make_course(), make_course()])
+    one, _ = queries_for(auth_client, "/api/orders/", size=50)
+    for n in range(2, 7):
+        paid_with_refund(f"P{n:04d}", [make_course() for _ in range(3)])
+
+    many, body = queries_for(auth_client, "/api/orders/", size=50)
+
+    assert body["count"] == 6 and all(o["refund_state"] == "partial" for o in body["results"])
+    assert many == one
+    assert many <= 5  # the token's user, count, the page, its lines with their courses, the page's refunds
+
+
 def test_my_courses_queries_do_not_grow_with_the_courses(auth_client, make_course):
     from luffycityapi.apps.users.services import user_courses_grant
 

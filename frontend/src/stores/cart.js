@@ -9,11 +9,14 @@ export const useCartStore = defineStore('cart', {
   state: () => ({
     items: [], // [{id, name, price, discount, credit, selected}]
     count: 0, // the header badge
+    ids: [], // the course ids in the cart (the "已在购物车" marks), kept through add/remove between loads
     loaded: false,
     loading: false,
   }),
   getters: {
     selectedItems: (s) => s.items.filter((i) => i.selected),
+    /** Is this course in the cart (as far as this page knows)? */
+    has: (s) => (courseId) => s.ids.includes(Number(courseId)),
     allSelected: (s) => s.items.length > 0 && s.items.every((i) => i.selected),
     someSelected: (s) => s.items.some((i) => i.selected) && !s.items.every((i) => i.selected),
     /** Display-only sum of the server's prices of the selected courses, in integer cents. */
@@ -31,6 +34,7 @@ export const useCartStore = defineStore('cart', {
         const data = await cartApi.fetchCart()
         this.items = listOf(data, 'cart').map((i) => ({ ...i, selected: isSelected(i.selected) }))
         this.count = this.items.length
+        this.ids = this.items.map((i) => Number(i.id))
         this.loaded = true
         return this.items
       } finally {
@@ -41,6 +45,7 @@ export const useCartStore = defineStore('cart', {
       const data = await cartApi.addToCart(courseId)
       if (data && Number.isInteger(data.cart_total)) this.count = data.cart_total
       else this.count += 1
+      if (!this.has(courseId)) this.ids = [...this.ids, Number(courseId)]
       this.loaded = false // the list is stale now
       return data
     },
@@ -68,6 +73,7 @@ export const useCartStore = defineStore('cart', {
     async remove(courseId) {
       await cartApi.removeFromCart(courseId)
       this.items = this.items.filter((i) => i.id !== courseId)
+      this.ids = this.ids.filter((id) => id !== Number(courseId))
       this.count = Math.max(0, this.count - 1)
     },
     /** Add (if not there yet) and make it the only selected course: the "buy now" path. */
@@ -94,6 +100,7 @@ export const useCartStore = defineStore('cart', {
     reset() {
       this.items = []
       this.count = 0
+      this.ids = []
       this.loaded = false
     },
   },

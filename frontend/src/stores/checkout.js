@@ -22,7 +22,9 @@ let quoteSeq = 0
 export const useCheckoutStore = defineStore('checkout', {
   state: () => ({
     courses: [], // the selected courses (GET /api/orders/checkout/'s cart)
-    coupons: [], // usable coupons (its coupon_list)
+    coupons: [], // usable coupons (its coupon_list), the best first
+    unusableCoupons: [], // the student's other coupons, each with the server's reason (shown greyed)
+    couponChosen: false, // the student picked a coupon (or none) themselves: no preselection after that
     creditToMoney: null, // credits per yuan
     hasCredit: 0, // the user's credit balance
     discountType: DISCOUNT_COUPON, // coupon OR credits, like the seed
@@ -44,6 +46,8 @@ export const useCheckoutStore = defineStore('checkout', {
       credit: s.discountType === DISCOUNT_CREDIT ? s.credit : 0,
     }),
     selectedCoupon: (s) => s.coupons.find((c) => c.user_coupon_id === s.userCouponId) || null,
+    /** Nothing to pay: the order is taken free (免费领取), not paid through a provider. */
+    isFree: (s) => !!s.quote && /^0+(\.0+)?$/.test(String(s.quote.real_price ?? '').trim()),
     /** The most credits this order may use: the quote's max, capped by the balance. */
     maxCredit: (s) => {
       const max = s.quote && Number.isInteger(s.quote.max_use_credit) ? s.quote.max_use_credit : null
@@ -71,19 +75,21 @@ export const useCheckoutStore = defineStore('checkout', {
         summary = await ordersApi.fetchCheckout()
         this.courses = summary.cart
         this.coupons = summary.coupon_list
+        this.unusableCoupons = (summary.unusable || []).map((c) => ({ ...c, usable: false }))
         this.creditToMoney = summary.credit_to_money
         this.hasCredit = summary.has_credit
         // A coupon picked earlier that is gone (used, expired) is dropped.
         if (this.userCouponId !== -1 && !this.coupons.some((c) => c.user_coupon_id === this.userCouponId)) {
           this.userCouponId = -1
         }
+        this.preselectBestCoupon(summary.user_coupon_id)
       } finally {
         this.loading = false
       }
       if (!this.courses.length) return this.courses
       const { pay_type: payType, user_coupon_id: couponId, credit } = this.body
-      if (payType === 0 && couponId === -1 && credit === 0) {
-        // The summary's quote is this choice's: no second request.
+      if (payType === 0 && couponId === summary.user_coupon_id && credit === 0) {
+        // The summary's quote is this choice's (the best coupon, no credits): no second request.
         this.cancelPendingQuote()
         if (summary.quote) this.applyQuote(summary.quote)
         else this.applyQuoteError(summary.quote_error || {})
@@ -91,6 +97,13 @@ export const useCheckoutStore = defineStore('checkout', {
         await this.requestQuote()
       }
       return this.courses
+    },
+    /** The server quotes its best coupon (`user_coupon_id`, -1 when none applies): start with it, until the
+     * student chooses. */
+    preselectBestCoupon(bestId) {
+      if (this.couponChosen || this.discountType !== DISCOUNT_COUPON || this.userCouponId !== -1) return
+      const best = this.coupons.find((c) => c.user_coupon_id === bestId && !couponDisabled(c).disabled)
+      if (best) this.userCouponId = best.user_coupon_id
     },
     applyQuote(quote) {
       this.quote = quote
@@ -106,6 +119,7 @@ export const useCheckoutStore = defineStore('checkout', {
     },
     setDiscountType(type) {
       if (type === this.discountType) return
+      this.couponChosen = true
       this.discountType = type
       this.userCouponId = -1
       this.credit = 0
@@ -118,6 +132,7 @@ export const useCheckoutStore = defineStore('checkout', {
         if (!c || couponDisabled(c).disabled) return false
       }
       this.discountType = DISCOUNT_COUPON
+      this.couponChosen = true
       this.credit = 0
       this.userCouponId = id
       this.scheduleQuote()
@@ -125,6 +140,7 @@ export const useCheckoutStore = defineStore('checkout', {
     },
     setCredit(value) {
       const n = Number.isInteger(value) ? value : Math.floor(Number(value) || 0)
+      this.couponChosen = true
       this.discountType = DISCOUNT_CREDIT
       this.userCouponId = -1
       this.credit = Math.max(0, n)

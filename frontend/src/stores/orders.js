@@ -25,7 +25,14 @@ export const STATUS_TABS = [
   { status: 2, label: '已取消' },
   { status: 3, label: '已超时' },
   { status: 4, label: '已退款' },
+  { status: 'partial', label: '部分退款' }, // paid orders with some courses refunded (?status=partial)
 ]
+
+/** What the order card's amount means: 实付 for money that was paid, 应付 for what was due but never paid. */
+export function amountLabel(order) {
+  const s = statusOf(order)
+  return s === ORDER_STATUS.PAID || s === ORDER_STATUS.REFUNDED ? '实付' : '应付'
+}
 
 /** Normalise order_status which may come as a number or a digit string. */
 export function statusOf(order) {

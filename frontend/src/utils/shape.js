@@ -31,6 +31,7 @@ export function orderCourses(order) {
       price: item.price ?? c.price,
       real_price: item.real_price ?? c.real_price,
       cover: courseCover(c) || courseCover(item),
+      refund: item.refund || null, // this course's share of a refund (status, amount, credit), if any
     }
   })
 }

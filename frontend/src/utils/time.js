@@ -56,10 +56,54 @@ export function orderRemainingSeconds(order, now = Date.now(), loadedAt = now) {
   return null
 }
 
-/** "2026-11-25T06:19:53.123+08:00" -> "2026-11-25 06:19:53"; other strings pass through. */
-export function formatDateTime(value) {
+/** The shop is in China: every date and time is shown in Beijing time, whatever the browser's own zone. */
+export const SHOP_TIME_ZONE = 'Asia/Shanghai'
+export const SHOP_TIME_LABEL = '北京时间'
+
+const OFFSET_RE = /(Z|[+-]\d{2}:?\d{2})$/i
+let shopParts = null
+
+/** The fields of an instant on Beijing's clock (Intl: the browser's own zone plays no part). */
+function partsInShopTime(epochMs) {
+  shopParts ||= new Intl.DateTimeFormat('en-GB', {
+    timeZone: SHOP_TIME_ZONE,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
+  const out = {}
+  for (const p of shopParts.formatToParts(new Date(epochMs))) out[p.type] = p.value
+  return out
+}
+
+/**
+ * A date-time from the API, shown in Beijing time: "2026-11-25T06:19:53.123+08:00" -> "2026-11-25 06:19:53",
+ * "2030-01-31T15:59:59Z" -> "2030-01-31 23:59:59" (the same instant). A value with an offset is converted (the
+ * API sends shop time with "+08:00", but a "Z" or any other offset is honoured, never read as local digits); one
+ * without an offset is already shop time and keeps its digits. Seconds are shown when the value has them, unless
+ * `seconds: false`. `withZone` appends "（北京时间）". Anything else passes through; empty -> "—".
+ */
+export function formatDateTime(value, { seconds = true, withZone = false } = {}) {
   if (!value) return '—'
-  const s = String(value)
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)/.exec(s)
-  return m ? `${m[1]} ${m[2]}` : s
+  const s = String(value).trim()
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?/.exec(s)
+  if (!m) return s
+  let date = m[1]
+  let clock = m[2]
+  let secs = m[3] || ''
+  if (OFFSET_RE.test(s)) {
+    const t = Date.parse(s.replace(' ', 'T'))
+    if (!Number.isNaN(t)) {
+      const p = partsInShopTime(t)
+      date = `${p.year}-${p.month}-${p.day}`
+      clock = `${p.hour}:${p.minute}`
+      secs = m[3] ? `:${p.second}` : ''
+    }
+  }
+  const text = `${date} ${clock}${seconds ? secs : ''}`
+  return withZone ? `${text}（${SHOP_TIME_LABEL}）` : text
 }

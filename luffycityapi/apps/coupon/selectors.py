@@ -7,7 +7,7 @@ from django.utils import timezone
 from luffycityapi.apps.cart import selectors as cart_selectors
 from luffycityapi.apps.courses import selectors as course_selectors
 from luffycityapi.apps.courses.pricing import open_discount
-from luffycityapi.core.errors import ShopError
+from luffycityapi.core.errors import ErrorCode, ShopError
 
 from .models import CouponLog
 from .pricing import Line, coupon_deduction
@@ -38,24 +38,49 @@ class UsableCoupon:
     deduction: Decimal
 
 
+@dataclass(frozen=True)
+class UnusableCoupon:
+    """One of the user's coupons that does not apply to these lines, with why (UnusableCouponSerializer)."""
+
+    log: CouponLog
+    reason_code: str
+    reason: str
+
+
 def usable_coupons(*, user_id: int, lines) -> list[UsableCoupon]:
-    """The user's unused, unreserved, valid coupons that apply to these lines, with the discount each gives, the
-    best first."""
+    """The user's unused, unreserved, valid coupons that apply to these lines, with the discount each gives."""
+    return coupon_choices(user_id=user_id, lines=lines)[0]
+
+
+def coupon_choices(*, user_id: int, lines) -> tuple[list[UsableCoupon], list[UnusableCoupon]]:
+    """The user's unused coupons for these lines: those usable (the best first, with the discount each gives) and
+    those that are not, each with why (`reason`, `reason_code`): it does not apply to these courses or their sum is
+    under its minimum (pricing's own refusal), it is not valid yet, or an unpaid order holds it. Expired coupons
+    are in neither list."""
     if not lines:
-        return []
+        return [], []
     now = timezone.now()
-    logs = (CouponLog.objects.filter(user_id=user_id, use_status=CouponLog.Status.UNUSED, order__isnull=True,
-                                     coupon__is_show=True, coupon__start_time__lte=now, coupon__end_time__gt=now)
-            .select_related("coupon").prefetch_related("coupon__courses"))
-    result = []
+    logs = (CouponLog.objects.filter(user_id=user_id, use_status=CouponLog.Status.UNUSED, coupon__is_show=True,
+                                     coupon__end_time__gt=now)
+            .select_related("coupon", "order").prefetch_related("coupon__courses").order_by("coupon__end_time", "id"))
+    usable, unusable = [], []
     for log in logs:
-        try:
-            deduction = coupon_deduction(lines, terms_of(log.coupon))
-        except ShopError:  # not applicable to this cart: not listed
+        coupon = log.coupon
+        if log.order_id is not None:
+            unusable.append(UnusableCoupon(log, ErrorCode.COUPON_RESERVED.value,
+                                           f"已被未支付订单 {log.order.order_number} 占用"))
             continue
-        result.append(UsableCoupon(log, deduction))
-    result.sort(key=lambda usable: usable.deduction, reverse=True)  # the best coupon first (a stable sort)
-    return result
+        if coupon.start_time > now:
+            unusable.append(UnusableCoupon(log, ErrorCode.COUPON_NOT_STARTED.value, "尚未到生效时间"))
+            continue
+        try:
+            deduction = coupon_deduction(lines, terms_of(coupon))
+        except ShopError as refusal:  # not for these courses, or under its minimum: shown greyed with pricing's why
+            unusable.append(UnusableCoupon(log, str(refusal.code), refusal.message))
+            continue
+        usable.append(UsableCoupon(log, deduction))
+    usable.sort(key=lambda choice: choice.deduction, reverse=True)  # the best first (stable: the earliest to expire)
+    return usable, unusable
 
 
 def scope_label(coupon) -> str | list[int]:

@@ -8,8 +8,8 @@ from .models import Coupon
 from .selectors import scope_label
 
 
-class UsableCouponSerializer(serializers.Serializer):
-    """One usable coupon (coupon.selectors.UsableCoupon) with the seed's field names."""
+class CouponSerializer(serializers.Serializer):
+    """One of the user's coupons (a selectors.UsableCoupon or UnusableCoupon) with the seed's field names."""
 
     user_coupon_id = serializers.IntegerField(source="log.id", help_text="the user's coupon: checkout's user_coupon_id")
     name = serializers.CharField(source="log.coupon.name")
@@ -21,21 +21,38 @@ class UsableCouponSerializer(serializers.Serializer):
     enable_course = serializers.SerializerMethodField()
     start_time = serializers.DateTimeField(source="log.coupon.start_time")
     end_time = serializers.DateTimeField(source="log.coupon.end_time")
-    deduction = serializers.SerializerMethodField(help_text="what it takes off the selected cart")
 
-    def get_condition(self, usable) -> str:
-        return money_str(usable.log.coupon.condition)
+    def get_condition(self, choice) -> str:
+        return money_str(choice.log.coupon.condition)
 
     @extend_schema_field({"oneOf": [{"type": "string", "description": '"__all__" or "category:<id>"'},
                                     {"type": "array", "items": {"type": "integer"}, "description": "course ids"}]})
-    def get_enable_course(self, usable):
-        return scope_label(usable.log.coupon)
+    def get_enable_course(self, choice):
+        return scope_label(choice.log.coupon)
+
+
+class UsableCouponSerializer(CouponSerializer):
+    """A coupon that applies to the selected cart, with what it takes off."""
+
+    deduction = serializers.SerializerMethodField(help_text="what it takes off the selected cart")
 
     def get_deduction(self, usable) -> str:
         return money_str(usable.deduction)
 
 
+class UnusableCouponSerializer(CouponSerializer):
+    """A coupon that does not apply to the selected cart (shown greyed), with why."""
+
+    usable = serializers.SerializerMethodField(help_text="always false")
+    reason_code = serializers.CharField(help_text="coupon_reserved, coupon_not_started or pricing's refusal code")
+    reason = serializers.CharField(help_text="why, for the student")
+
+    def get_usable(self, unusable) -> bool:
+        return False
+
+
 class EnableCouponsSerializer(serializers.Serializer):
     coupon_list = UsableCouponSerializer(many=True, help_text="best first")
+    unusable = UnusableCouponSerializer(many=True, help_text="the user's other coupons, each with why (greyed)")
     credit_to_money = serializers.IntegerField(help_text="credits per yuan")
     has_credit = serializers.IntegerField(help_text="the user's credits")

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from luffycityapi.core.money import ZERO, money_str, quantize_money
+from luffycityapi.core.renderers import local_iso
 
 from .models import CourseDiscount
 
@@ -17,7 +18,7 @@ class ActiveDiscount:
     def as_api(self, now: datetime) -> dict:
         """The seed's shape: {type, price, expire (seconds left)} plus the absolute end time."""
         return {"type": self.name, "price": money_str(self.price),
-                "expire": max(0, int((self.ends - now).total_seconds())), "expire_at": self.ends.isoformat()}
+                "expire": max(0, int((self.ends - now).total_seconds())), "expire_at": local_iso(self.ends)}
 
 
 def discounted_price(price: Decimal, kind: int, value: Decimal) -> Decimal:

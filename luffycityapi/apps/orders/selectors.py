@@ -1,4 +1,5 @@
 """Order reads, always scoped to the owner: someone else's order is a 404."""
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -15,11 +16,49 @@ def _with_lines(qs):
     return qs.prefetch_related(Prefetch("order_courses", queryset=OrderDetail.objects.select_related("course")))
 
 
+PARTIAL = "partial"  # the order list's pseudo-status: paid orders with some courses refunded (部分退款)
+
+
 def order_list(*, user_id: int, status=None):
+    """The user's orders, newest first; `status` is an order_status or PARTIAL."""
     qs = Order.objects.filter(user_id=user_id)
-    if status is not None:
+    if status == PARTIAL:
+        qs = qs.filter(order_status=Order.Status.PAID, id__in=_refund_hooks.partial_order_ids(user_id))
+    elif status is not None:
         qs = qs.filter(order_status=status)
     return _with_lines(qs).order_by("-created_time", "-id")
+
+
+# --- refunds, read through hooks the payments app fills (orders never imports payments) ---------------------
+
+NO_REFUNDS = {"refunds": [], "lines": {}}
+
+
+@dataclass
+class RefundHooks:
+    # orders -> {order_id: {"refunds": [refund dicts], "lines": {course_id: line refund dict}}}, one query for all
+    of_orders: Callable[[list], dict]
+    # user_id -> the ids (a list or a subquery) of the user's paid orders with some courses refunded
+    partial_order_ids: Callable[[int], object]
+
+
+_refund_hooks = RefundHooks(of_orders=lambda orders: {}, partial_order_ids=lambda user_id: [])
+
+
+def install_refund_hooks(*, of_orders: Callable[[list], dict], partial_order_ids: Callable[[int], object]) -> None:
+    """Called by PaymentsConfig.ready(): the refund records live in payments, which depends on orders."""
+    _refund_hooks.of_orders, _refund_hooks.partial_order_ids = of_orders, partial_order_ids
+
+
+def with_refunds(orders) -> list[Order]:
+    """Attach each order's refunds as `order.refund_info` (what the order card shows), one query for the page."""
+    orders = list(orders)
+    # An unpaid order has no refund (refunds follow a payment), so a page of them costs no query.
+    candidates = [order for order in orders if order.order_status != Order.Status.UNPAID]
+    info = _refund_hooks.of_orders(candidates) if candidates else {}
+    for order in orders:
+        order.refund_info = info.get(order.id) or NO_REFUNDS
+    return orders
 
 
 def order_of_user(*, user_id: int, order_number: str, with_lines: bool = True) -> Order:

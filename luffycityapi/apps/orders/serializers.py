@@ -1,13 +1,15 @@
 from decimal import Decimal
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from luffycityapi.apps.cart.serializers import CartLineSerializer
-from luffycityapi.apps.coupon.serializers import UsableCouponSerializer
-from luffycityapi.core.money import money_str
+from luffycityapi.apps.coupon.serializers import UnusableCouponSerializer, UsableCouponSerializer
+from luffycityapi.core.money import ZERO, money_str
 from luffycityapi.core.schema import ErrorSerializer
 
+from . import selectors
 from .models import Order, OrderDetail
 
 
@@ -59,10 +61,12 @@ class TopupSerializer(serializers.Serializer):
 class CheckoutSummarySerializer(serializers.Serializer):
     """GET /api/orders/checkout/ (orders.checkout.CheckoutSummary): the checkout page in one answer. The cart as
     GET /api/cart/order/ lists it, the coupons and credits as GET /api/coupon/enable/ names them, and the quote
-    for no coupon and no credits as POST /api/orders/quote/ answers it (or its refusal in `quote_error`)."""
+    for the best coupon (`user_coupon_id`) and no credits as POST /api/orders/quote/ answers it (or its refusal in `quote_error`)."""
 
     cart = CartLineSerializer(many=True)
     coupon_list = UsableCouponSerializer(many=True, help_text="best first")
+    unusable = UnusableCouponSerializer(many=True, help_text="the user's other coupons, each with why (greyed)")
+    user_coupon_id = serializers.IntegerField(help_text="the coupon the quote is for: the best one, or -1")
     credit_to_money = serializers.IntegerField(help_text="credits per yuan")
     has_credit = serializers.IntegerField(help_text="the user's credits")
     quote = QuoteSerializer(allow_null=True, help_text="null when the cart is empty or the checkout is refused")
@@ -94,6 +98,51 @@ class OrderCreatedSerializer(_OrderFieldsSerializer):
                 "order_status": order.order_status}
 
 
+REFUND_LABELS = {"refunded": "已退款", "refunding": "退款中"}
+
+
+def _refund_info(order) -> dict:
+    info = getattr(order, "refund_info", None)
+    if info is None:  # a single order (detail, cancel): read its refunds now
+        info = selectors.with_refunds([order])[0].refund_info
+    return info
+
+
+def _line_refund(entry) -> dict | None:
+    if not entry:
+        return None
+    return {"status": entry["status"], "status_display": REFUND_LABELS[entry["status"]],
+            "amount": money_str(entry["amount"]), "credit": entry["credit"], "time": entry["time"]}
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    """One refund of the order as the student sees it: courses taken back (kind "admin"), or a payment that
+    arrived after the order had closed, going back the way it came (kind "late_payment" / "quarantine")."""
+
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=list(REFUND_LABELS))
+    status_display = serializers.CharField()
+    amount = serializers.CharField()
+    credit = serializers.IntegerField()
+    course_ids = serializers.ListField(child=serializers.IntegerField())
+    time = serializers.DateTimeField()
+
+    def to_representation(self, entry):
+        return {"kind": entry["kind"], "status": entry["status"], "status_display": REFUND_LABELS[entry["status"]],
+                "amount": money_str(entry["amount"]), "credit": entry["credit"],
+                "course_ids": list(entry["course_ids"]), "time": entry["time"]}
+
+
+class OrderLineRefundSerializer(serializers.Serializer):
+    """A course's share of a refund as the order card shows it."""
+
+    status = serializers.ChoiceField(choices=list(REFUND_LABELS))
+    status_display = serializers.CharField()
+    amount = serializers.CharField()
+    credit = serializers.IntegerField()
+    time = serializers.DateTimeField()
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     """One course of an order (an OrderDetail) as it was priced when the order was placed."""
 
@@ -101,10 +150,17 @@ class OrderLineSerializer(serializers.ModelSerializer):
     cover = serializers.CharField(source="course.cover")
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     real_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    refund = serializers.SerializerMethodField()
 
     class Meta:
         model = OrderDetail
-        fields = ["id", "name", "cover", "price", "real_price", "discount_name"]
+        fields = ["id", "name", "cover", "price", "real_price", "discount_name", "refund"]
+
+    @extend_schema_field(OrderLineRefundSerializer(allow_null=True))
+    def get_refund(self, line) -> dict | None:
+        """Null, or this course's share of a refund (status, amount, credits returned)."""
+        entry = _refund_info(line.order)["lines"].get(line.course_id)
+        return OrderLineRefundSerializer(_line_refund(entry)).data if entry else None
 
 
 class OrderSerializer(_OrderFieldsSerializer):
@@ -112,8 +168,51 @@ class OrderSerializer(_OrderFieldsSerializer):
     get_pay_type_display = serializers.CharField()
     discount_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     courses = OrderLineSerializer(source="order_courses", many=True)
+    refund_state = serializers.SerializerMethodField()
+    state_display = serializers.SerializerMethodField()
+    refunded_price = serializers.SerializerMethodField()
+    refunded_credit = serializers.SerializerMethodField()
+    refunds = serializers.SerializerMethodField()
 
     class Meta(_OrderFieldsSerializer.Meta):
         fields = _OrderFieldsSerializer.Meta.fields + [
             "name", "get_order_status_display", "pay_type", "get_pay_type_display", "discount_price", "credit",
-            "pay_time", "created_time", "expire_time", "trade_no", "kind", "courses"]
+            "pay_time", "created_time", "expire_time", "trade_no", "kind", "courses",
+            "refund_state", "state_display", "refunded_price", "refunded_credit", "refunds"]
+
+    def get_refund_state(self, order) -> str:
+        """none; refunding (a refund waits for the provider); partial (some courses refunded, the order stays
+        paid: 部分退款); full (the order is refunded); returned (a payment after close was given back)."""
+        if order.order_status == Order.Status.REFUNDED:
+            return "full"
+        info = _refund_info(order)
+        if any(entry["status"] == "refunded" for entry in info["lines"].values()):
+            return "partial"
+        if any(entry["status"] == "refunding" for entry in info["refunds"]):
+            return "refunding"
+        if info["refunds"]:
+            return "returned"
+        return "none"
+
+    def get_state_display(self, order) -> str:
+        """The status label the order card shows: 部分退款 for a partly refunded order."""
+        state = self.get_refund_state(order)
+        if state == "partial":
+            return "部分退款"
+        if state == "refunding":
+            return f"{order.get_order_status_display()} · 退款中"
+        if state == "returned":
+            return f"{order.get_order_status_display()} · 款项已退回"
+        return order.get_order_status_display()
+
+    def get_refunded_price(self, order) -> str:
+        """Money refunded so far (refunds that succeeded)."""
+        return money_str(sum((entry["amount"] for entry in _refund_info(order)["refunds"]
+                              if entry["status"] == "refunded"), ZERO))
+
+    def get_refunded_credit(self, order) -> int:
+        return sum(entry["credit"] for entry in _refund_info(order)["refunds"] if entry["status"] == "refunded")
+
+    @extend_schema_field(OrderRefundSerializer(many=True))
+    def get_refunds(self, order) -> list[dict]:
+        return [OrderRefundSerializer(entry).data for entry in _refund_info(order)["refunds"]]

@@ -41,7 +41,9 @@ class OrderQuoteView(APIView):
 class OrderListCreateView(generics.ListAPIView):
     serializer_class = OrderSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", int, enum=Order.Status.values)])
+    @extend_schema(parameters=[OpenApiParameter(
+        "status", str, enum=[str(v) for v in Order.Status.values] + [selectors.PARTIAL],
+        description="an order_status, or `partial`: paid orders with some courses refunded (部分退款)")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -49,9 +51,16 @@ class OrderListCreateView(generics.ListAPIView):
         raw = self.request.query_params.get("status")
         if raw in (None, ""):
             return selectors.order_list(user_id=self.request.user.id)
+        if raw == selectors.PARTIAL:
+            return selectors.order_list(user_id=self.request.user.id, status=selectors.PARTIAL)
         if raw not in {str(v) for v in Order.Status.values}:
             raise ShopError("订单状态参数有误", code="status_invalid")
         return selectors.order_list(user_id=self.request.user.id, status=int(raw))
+
+    def list(self, request, *args, **kwargs):
+        # The page's refunds in one query (orders.selectors.with_refunds), not one per order card.
+        page = selectors.with_refunds(self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=CheckoutChoiceSerializer, responses={201: OrderCreatedSerializer, 404: COUPON_NOT_FOUND})
     def post(self, request):

@@ -17,3 +17,8 @@ class PaymentsConfig(AppConfig):
         # orders never imports payments: it closes unpaid orders and accepts pay types through these hooks.
         order_services.install_payment_hooks(close=payment_close_order, pay_types=pay_types,
                                              topup_pay_types=topup_pay_types, pay_methods=pay_methods)
+        # ...and shows the student's refunds on the order list through these (the refund records are ours).
+        from luffycityapi.apps.orders import selectors as order_selectors
+
+        from .selectors import order_refunds, partially_refunded_order_ids
+        order_selectors.install_refund_hooks(of_orders=order_refunds, partial_order_ids=partially_refunded_order_ids)

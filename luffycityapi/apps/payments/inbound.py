@@ -14,6 +14,7 @@ from .fulfilment import apply_trade
 from .models import PaymentEvent
 from .outbound import settle_with_gateway
 from .providers.base import Notice, PaymentProvider, ProviderError, Rejection
+from .selectors import late_payment_refund
 
 logger = logging.getLogger("luffycityapi.payments")
 Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
@@ -122,5 +123,7 @@ def payment_return(provider: PaymentProvider, *, user_id: int, params: dict) -> 
         return order
     if order.order_status == Order.Status.UNPAID:
         raise ShopError(f"{provider.title}尚未确认这笔支付，请稍后刷新", code="payment_pending")
+    # Paid after the order had closed: the student's result page says so and shows the refund's state.
     raise ShopError(f"订单{order.get_order_status_display()}，到账款项将原路退回", code="order_closed",
-                    order_status=order.order_status)
+                    order_status=order.order_status, order_number=order.order_number,
+                    refund=late_payment_refund(order))

@@ -53,9 +53,10 @@ class LineShare:
     credit: int
 
 
-def line_shares(order: Order) -> list[LineShare]:
-    """Each line's share of the money paid and of the credits spent (the pro-rata rule above)."""
-    lines = list(order.order_courses.order_by("id"))
+def line_shares(order: Order, lines=None) -> list[LineShare]:
+    """Each line's share of the money paid and of the credits spent (the pro-rata rule above). `lines`: the
+    order's lines when the caller has them loaded already (any order; they are taken by id)."""
+    lines = sorted(lines, key=lambda line: line.id) if lines is not None else list(order.order_courses.order_by("id"))
     total = sum((line.real_price for line in lines), ZERO)
     shares, money_left, credit_left = [], order.real_price, order.credit
     for index, line in enumerate(lines):

@@ -1,4 +1,5 @@
 """Payment reads: a student's order timeline, the admin's revenue chart and an order's payment history."""
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from luffycityapi.core.money import ZERO, money_str
 
 from .models import PaymentEvent, PaymentIssue, Refund
 from .providers.registry import pay_types, provider_for
+from .refunds import line_shares
 
 _CLOSED_LABELS = {Order.Status.CANCELLED: ("cancelled", "订单已取消"), Order.Status.TIMEOUT: ("timeout", "订单超时关闭")}
 
@@ -88,3 +90,63 @@ def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
 def order_payment_events(order_number: str):
     """Every payment event of an order, oldest first (the admin's timeline)."""
     return PaymentEvent.objects.filter(order_number=order_number).order_by("created_time", "id")
+
+
+def order_refunds(orders) -> dict:
+    """The refunds of these orders as their cards show them (orders.selectors.with_refunds, through the hook
+    PaymentsConfig installs): {order_id: {"refunds": [...], "lines": {course_id: ...}}}. Failed refunds moved no
+    money and are left out. A course refund's amount and credits per course are the pro-rata shares the refund
+    was made of (refunds.line_shares over the order's loaded lines). One query for all the orders."""
+    by_order = defaultdict(list)
+    for refund in (Refund.objects.filter(order_id__in=[order.id for order in orders])
+                   .exclude(status=Refund.Status.FAILED).order_by("id")):
+        by_order[refund.order_id].append(refund)
+    result = {}
+    for order in orders:
+        if order.id not in by_order:
+            continue
+        refunds, lines, shares = [], {}, None
+        for refund in by_order[order.id]:
+            done = refund.status == Refund.Status.SUCCEEDED
+            status, time = ("refunded", refund.updated_time) if done else ("refunding", refund.created_time)
+            course_ids = [int(c) for c in refund.course_ids or []]
+            refunds.append({"kind": refund.reason, "status": status, "amount": refund.amount,
+                            "credit": refund.credit, "course_ids": course_ids, "time": time})
+            if refund.reason != Refund.Reason.ADMIN:
+                continue
+            if shares is None:
+                shares = {share.course_id: share for share in line_shares(order, order.order_courses.all())}
+            for course_id in course_ids:
+                if course_id in shares:
+                    lines[course_id] = {"status": status, "amount": shares[course_id].money,
+                                        "credit": shares[course_id].credit, "time": time}
+        result[order.id] = {"refunds": refunds, "lines": lines}
+    return result
+
+
+def partially_refunded_order_ids(user_id: int):
+    """The user's paid orders with some courses refunded (a subquery for the order list's `partial` filter)."""
+    return (Refund.objects.filter(order__user_id=user_id, order__order_status=Order.Status.PAID,
+                                  reason=Refund.Reason.ADMIN, status=Refund.Status.SUCCEEDED)
+            .values("order_id"))
+
+
+LATE_REFUND_LABELS = {
+    "awaiting": "等待支付平台确认到账，确认后自动原路退回",
+    "refunding": "退款处理中，款项将原路退回",
+    "refunded": "已原路退回",
+    "failed": "退款暂未成功，客服将尽快处理",
+}
+
+
+def late_payment_refund(order: Order) -> dict:
+    """The refund of a payment made after the order had closed, as the student's result page shows it: status
+    (awaiting: the provider's notify has not told us of the payment yet; refunding; refunded; failed: the
+    quarantine's operators settle it), a Chinese label, the amount (null while awaiting) and when."""
+    refund = (Refund.objects.filter(order=order, reason__in=(Refund.Reason.LATE_PAYMENT, Refund.Reason.QUARANTINE))
+              .order_by("-id").first())
+    if refund is None:
+        return {"status": "awaiting", "status_display": LATE_REFUND_LABELS["awaiting"], "amount": None, "time": None}
+    status = {Refund.Status.SUCCEEDED: "refunded", Refund.Status.FAILED: "failed"}.get(refund.status, "refunding")
+    return {"status": status, "status_display": LATE_REFUND_LABELS[status], "amount": money_str(refund.amount),
+            "time": refund.updated_time}

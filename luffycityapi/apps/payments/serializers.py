@@ -55,12 +55,10 @@ class PaymentResultSerializer(serializers.Serializer):
     """The return relay's answer (an Order): the seed's {pay_time, real_price, course_list}."""
 
     order_number = serializers.CharField()
-    pay_time = serializers.SerializerMethodField(help_text='local time "YYYY-MM-DD HH:MM:SS", "" while unpaid')
+    # Shop time with its offset like every API datetime (core.renderers); a paid order's, so never null.
+    pay_time = serializers.DateTimeField()
     real_price = serializers.DecimalField(**MONEY)
     course_list = serializers.SerializerMethodField()
-
-    def get_pay_time(self, order) -> str:
-        return timezone.localtime(order.pay_time).strftime("%Y-%m-%d %H:%M:%S") if order.pay_time else ""
 
     @extend_schema_field(PaidCourseSerializer(many=True))
     def get_course_list(self, order):
