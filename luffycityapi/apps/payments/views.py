@@ -1,7 +1,7 @@
 """Thin views over the payment services: one ViewSet per provider, on a base that holds the actions every provider
 has (the cashier link, the return relay, the status poll, the notify). The notify takes no session or token
 (CSRF-exempt, authenticated by the provider's signature) and answers what the provider expects, not JSON."""
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import path
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view,
@@ -69,12 +69,17 @@ class PaymentAPIViewSet(ViewSet):
     name) and documents its own wire format; `routes(prefix)` gives its URLs."""
 
     provider_name = ""
+    link_field = "link"   # what the answer calls the link (WeChat's Native pay: the code_url to show as a QR code)
+    has_return = True     # whether the cashier sends the buyer back with signed parameters (Native pay does not)
     schema = PaymentSchema()
     throttle_scope = None  # ScopedThrottle's scope, set per action (the poll's is per student)
 
     @property
     def provider(self) -> PaymentProvider:
-        return provider_named(self.provider_name)
+        try:
+            return provider_named(self.provider_name)
+        except LookupError:  # a way to pay this deployment does not offer (WeChat Pay without a merchant number)
+            raise Http404 from None
 
     @extend_schema(parameters=[OpenApiParameter(
         "device", OpenApiTypes.STR, enum=outbound.DEVICES,
@@ -85,8 +90,11 @@ class PaymentAPIViewSet(ViewSet):
         """The cashier link for the user's unpaid order (a 0.00 order is paid at once, without one)."""
         devices = request.query_params.getlist("device") or ["desktop"]
         device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
-        return Response(outbound.payment_link(self.provider, user_id=request.user.id, order_number=order_number,
-                                              device=device))
+        answer = outbound.payment_link(self.provider, user_id=request.user.id, order_number=order_number,
+                                       device=device)
+        if self.link_field != "link":
+            answer[self.link_field] = answer.pop("link")
+        return Response(answer)
 
     @extend_schema(responses=ResultSerializer)
     @action(detail=False, methods=["get"])
@@ -119,7 +127,7 @@ class PaymentAPIViewSet(ViewSet):
         params, malformed = provider.read_notify(request._request)
         accepted = params is not None and inbound.payment_notify(provider, params, malformed=malformed)
         answer = provider.notify_answer(accepted)
-        return HttpResponse(answer.body, content_type=answer.content_type)
+        return HttpResponse(answer.body, content_type=answer.content_type or None, status=answer.status)
 
     @extend_schema(**notify_schema(OpenApiTypes.OBJECT))
     @action(detail=False, methods=["post"], **NOTIFY_OPTIONS)
@@ -138,8 +146,9 @@ class PaymentAPIViewSet(ViewSet):
     def routes(cls, prefix: str) -> list:
         """The provider's URLs under payments/: `prefix`/<order_number>/ (link), result/, query/<order_number>/,
         and the notify with and without a trailing slash. The link's catch-all comes last."""
+        returns = [path(f"{prefix}/result/", cls.action_view("get", "return_result"), name=f"{prefix}-result")]
         return [
-            path(f"{prefix}/result/", cls.action_view("get", "return_result"), name=f"{prefix}-result"),
+            *(returns if cls.has_return else []),
             path(f"{prefix}/query/<str:order_number>/", cls.action_view("get", "query"), name=f"{prefix}-query"),
             path(f"{prefix}/notify", cls.action_view("post", "notify"), name=f"{prefix}-notify"),
             path(f"{prefix}/notify/", cls.action_view("post", "notify_slash")),
@@ -171,6 +180,42 @@ class AlipayAPIViewSet(PaymentAPIViewSet):
     trade.query poll, and Alipay's form-encoded notify answered with the plain-text `success` or `fail`."""
 
     provider_name = "alipay"
+
+
+WechatNotifySerializer = inline_serializer("WechatPayNotify", {
+    "id": serializers.CharField(), "create_time": serializers.CharField(), "event_type": serializers.CharField(),
+    "resource_type": serializers.CharField(), "summary": serializers.CharField(),
+    "resource": inline_serializer("WechatPayNotifyResource", {
+        "algorithm": serializers.CharField(), "ciphertext": serializers.CharField(),
+        "associated_data": serializers.CharField(), "nonce": serializers.CharField(),
+        "original_type": serializers.CharField()})})
+
+WECHAT_NOTIFY = ("WeChat Pay's JSON notify (API v3): Wechatpay-Signature over timestamp, nonce and the raw body, "
+                 "checked with the WeChat Pay public key; the AES-256-GCM resource decrypted with the APIv3 key. "
+                 "HTTP 204 (no body) after the effect is committed; otherwise 400 with "
+                 '`{"code": "FAIL", "message": ...}`, and WeChat retries. No session or token.')
+
+
+def wechat_notify_schema(description: str) -> dict:
+    return {"request": {"application/json": WechatNotifySerializer},
+            "responses": {204: None, (400, "application/json"): OpenApiTypes.OBJECT}, "auth": [],
+            "description": description}
+
+
+@extend_schema_view(
+    link=extend_schema(responses=inline_serializer("WechatPayLink", {
+        "pay_type": serializers.IntegerField(), "get_pay_type_display": serializers.CharField(),
+        "code_url": serializers.CharField(allow_null=True), "order_status": serializers.IntegerField()})),
+    notify=extend_schema(**wechat_notify_schema(WECHAT_NOTIFY)),
+    notify_slash=extend_schema(**wechat_notify_schema(f"{WECHAT_NOTIFY} The same endpoint with a trailing slash.")),
+)
+class WechatPayAPIViewSet(PaymentAPIViewSet):
+    """WeChat Pay Native (QR): the link is the `code_url` the SPA shows as a QR code (null for a 0.00 order);
+    there is no return (the SPA polls `query`); the notify is WeChat's signed, encrypted JSON."""
+
+    provider_name = "wechat"
+    link_field = "code_url"
+    has_return = False
 
 
 TimelineSerializer = inline_serializer("OrderTimeline", {

@@ -3,6 +3,7 @@ base.PaymentProvider, and one `register(...)` line below."""
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.core.errors import ShopError
 
+from . import wechat
 from .alipay import AlipayProvider
 from .base import PaymentProvider
 
@@ -40,3 +41,5 @@ def provider_named(name: str) -> PaymentProvider:
 
 
 register(AlipayProvider(pay_type=Order.PayType.ALIPAY))
+if wechat.enabled():  # optional: offered only where a merchant number is configured
+    register(wechat.WechatPayProvider(pay_type=Order.PayType.WECHAT))
