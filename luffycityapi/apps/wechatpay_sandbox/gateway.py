@@ -71,28 +71,9 @@ def api_view(api: str, method: str):
     def wrap(handler):
         @csrf_exempt
         def view(request, **kwargs):
+            fault = None
             try:
-                if request.method != method:
-                    raise ApiError(405, "INVALID_REQUEST", f"请使用{method}方法")
-                full = request.get_full_path()
-                signed_path = full[full.index("/v3/"):]
-                error = signing.verify_authorization(request.method, signed_path, request.body,
-                                                     request.headers.get("Authorization", ""), now=time.time())
-                if error:
-                    raise ApiError(401, "SIGN_ERROR", error)
-                serial = request.headers.get("Wechatpay-Serial")
-                if serial and serial != signing.public_key_id():
-                    raise ApiError(500, "SYSTEM_ERROR", "未知错误")
-                data = {}
-                if method == "POST":
-                    if request.content_type != "application/json":
-                        raise ApiError(400, "INVALID_REQUEST", "Content-Type须为application/json")
-                    try:
-                        data = json.loads(request.body)
-                    except ValueError:
-                        raise ApiError(400, "PARAM_ERROR", "输入源“/body”映射到值字段失败") from None
-                    if not isinstance(data, dict):
-                        raise ApiError(400, "PARAM_ERROR", "请求体须为JSON对象")
+                data = _checked_request(request, method)
                 fault = _take_fault(api)
                 if fault and fault.kind == "system_error":
                     raise ApiError(500, "SYSTEM_ERROR", "系统错误")
@@ -100,21 +81,48 @@ def api_view(api: str, method: str):
                     raise ApiError(429, "FREQUENCY_LIMITED", "频率超限")
                 if fault and fault.kind == "http_500":
                     return HttpResponse("<html>502 Bad Gateway</html>", status=500, content_type="text/html")
-                if fault and fault.kind == "delay":
+                if fault and fault.kind == "delay":  # waits before processing: what happens meanwhile is seen
                     time.sleep(min(fault.seconds, 120))
                 status, body = handler(request, data, **kwargs)
-                if fault and fault.kind == "sleep":  # processed, but the answer comes late (the client times out)
-                    time.sleep(min(fault.seconds, 120))
                 tamper = {"bad_signature": "signature", "unsigned": "no_signature_type"}.get(
                     fault.kind if fault else "", "")
-                return answer(status, body, tamper=tamper)
+                response = answer(status, body, tamper=tamper)
             except ApiError as exc:
                 body = {"code": exc.code, "message": exc.message}
                 if exc.detail:
                     body["detail"] = exc.detail
-                return answer(exc.status, body)
+                response = answer(exc.status, body)
+            if fault and fault.kind == "sleep":  # processed, but the answer comes late (the client times out)
+                time.sleep(min(fault.seconds, 120))
+            return response
         return view
     return wrap
+
+
+def _checked_request(request, method: str) -> dict:
+    """The method, the merchant's Authorization, the Wechatpay-Serial and the JSON body of a POST."""
+    if request.method != method:
+        raise ApiError(405, "INVALID_REQUEST", f"请使用{method}方法")
+    full = request.get_full_path()
+    signed_path = full[full.index("/v3/"):]
+    error = signing.verify_authorization(request.method, signed_path, request.body,
+                                         request.headers.get("Authorization", ""), now=time.time())
+    if error:
+        raise ApiError(401, "SIGN_ERROR", error)
+    serial = request.headers.get("Wechatpay-Serial")
+    if serial and serial != signing.public_key_id():
+        raise ApiError(500, "SYSTEM_ERROR", "未知错误")
+    if method != "POST":
+        return {}
+    if request.content_type != "application/json":
+        raise ApiError(400, "INVALID_REQUEST", "Content-Type须为application/json")
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise ApiError(400, "PARAM_ERROR", "输入源“/body”映射到值字段失败") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "PARAM_ERROR", "请求体须为JSON对象")
+    return data
 
 
 def _order(out_trade_no: str, mchid: str, *, lock: bool = False) -> WxOrder:
