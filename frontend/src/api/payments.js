@@ -23,3 +23,12 @@ export const relayAlipayResult = (search) => {
 /** {order_status, ...}; the server asks the gateway when the order is still unpaid. */
 export const queryAlipay = (orderNumber) =>
   http.get(`/payments/alipay/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
+/** WeChat Pay Native: {pay_type, code_url, order_status} — code_url (weixin://…) is shown as a QR code; null
+ * when nothing is left to pay. */
+export const fetchWechatCode = (orderNumber) =>
+  http.get(`/payments/wechat/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
+export const queryWechat = (orderNumber) =>
+  http.get(`/payments/wechat/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+

@@ -21,7 +21,16 @@ import { payDevice } from '@/utils/device'
 export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
   const orders = useOrdersStore()
   const router = useRouter()
-  const pay = reactive({ visible: false, orderNumber: '', until: null, link: '', blocked: false, realPrice: '' })
+  const pay = reactive({
+    visible: false,
+    orderNumber: '',
+    until: null,
+    link: '',
+    codeUrl: '',
+    payType: 0,
+    blocked: false,
+    realPrice: '',
+  })
 
   function goSuccess(orderNumber) {
     pay.visible = false
@@ -30,13 +39,14 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
 
   /**
    * @param {string} orderNumber
-   * @param {{timeoutSeconds?: number|null, realPrice?: string}} opts
+   * @param {{timeoutSeconds?: number|null, realPrice?: string, payType?: number}} opts payType 1 (WeChat Pay):
+   *   the overlay shows the code_url as a QR code instead of opening a cashier tab
    * @returns {Promise<'opened'|'paid'>}
    */
-  async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '' } = {}) {
+  async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '', payType = 0 } = {}) {
     let data
     try {
-      data = await orders.payLink(orderNumber, payDevice())
+      data = await orders.payLink(orderNumber, payDevice(), payType)
     } catch (e) {
       // Paid meanwhile (another tab, the notify): nothing to pay, show the result.
       if (errorCode(e) === 'order_already_paid') {
@@ -44,6 +54,21 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
         return 'paid'
       }
       throw e
+    }
+    const until = Number.isInteger(timeoutSeconds) ? Date.now() + timeoutSeconds * 1000 : null
+    if (data && data.code_url) {
+      // WeChat Pay Native: nothing to open; the buyer scans the QR code the overlay draws.
+      Object.assign(pay, {
+        visible: true,
+        orderNumber,
+        link: '',
+        codeUrl: data.code_url,
+        payType,
+        blocked: false,
+        realPrice: realPrice || '',
+        until,
+      })
+      return 'opened'
     }
     if (!data || !data.link) {
       // A "0.00" order (or one already paid): nothing to pay at the gateway.
@@ -65,9 +90,11 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
       visible: true,
       orderNumber,
       link: data.link,
+      codeUrl: '',
+      payType,
       blocked: !win,
       realPrice: realPrice || '',
-      until: Number.isInteger(timeoutSeconds) ? Date.now() + timeoutSeconds * 1000 : null,
+      until,
     })
     return 'opened'
   }
@@ -84,6 +111,7 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
       return await startPayment(order.order_number, {
         timeoutSeconds: orderRemainingSeconds(order, Date.now(), loadedAt),
         realPrice: order.real_price || '',
+        payType: Number(order.pay_type ?? 0),
       })
     } catch (e) {
       ElMessage.error(errorMessage(e, '获取支付链接失败'))
@@ -109,6 +137,8 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
           orderNumber: pay.orderNumber,
           until: pay.until,
           link: pay.link,
+          codeUrl: pay.codeUrl,
+          payType: pay.payType,
           blocked: pay.blocked,
           realPrice: pay.realPrice,
           onPaid: goSuccess,
