@@ -107,7 +107,7 @@ class Rejection:
 class NotifyAnswer:
     body: str
     content_type: str
-    status: int = 200             # the HTTP status the gateway reads (WeChat: 204 accepted, 4xx/5xx retry)
+    status: int = 200             # the HTTP status the gateway reads (some answer 204, or 4xx/5xx to be retried)
 
 
 class PaymentProvider(Protocol):
@@ -145,7 +145,7 @@ class PaymentProvider(Protocol):
 
     def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "",
                total: Decimal | None = None) -> RefundResult:
-        """Refund `amount` of the trade's `total` (WeChat wants both), idempotent by `request_no`."""
+        """Refund `amount` of the trade's `total` (some gateways want both), idempotent by `request_no`."""
 
     def refund_query(self, *, order_number: str, request_no: str) -> RefundLookup:
         """Whether the refund made under `request_no` went through, and for how much."""
