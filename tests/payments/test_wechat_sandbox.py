@@ -214,3 +214,21 @@ def test_partial_and_full_refunds_are_idempotent(wx, make_course):
     assert not PaymentIssue.objects.exists()
     assert {k: v for k, v in run_audit().items() if v} == {}
     connections.close_all()
+
+
+def test_reconciliation_repairs_a_lost_notify_and_checks_paid_orders_against_wechat(wx, make_course, settings):
+    from luffycityapi.apps.payments import reconcile
+    from luffycityapi.apps.payments.models import ReconciliationMismatch
+
+    lost = wx.order([make_course(price="19.99").id])["order_number"]
+    wx.code_url(lost)
+    wx.wsim("config", notify_hold=True)
+    wx.wsim(f"orders/{lost}/pay")
+    settings.RECONCILE_UNPAID_AFTER_SECONDS = 0
+    report = reconcile.reconcile_unpaid(now=timezone.now() + timezone.timedelta(seconds=1))
+    assert report.errors == [] and _paid(lost)
+    mismatch = ReconciliationMismatch.objects.get(order_number=lost)
+    assert mismatch.provider == "wechat" and mismatch.provider_status == "SUCCESS"
+    assert mismatch.provider_amount == Decimal("19.99") and "微信支付" in mismatch.detail
+    recent = reconcile.reconcile_recent()
+    assert recent.errors == [] and recent.mismatches == 0 and recent.checked >= 1
