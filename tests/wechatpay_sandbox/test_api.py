@@ -112,7 +112,8 @@ def test_query_close_and_the_paid_order_rules(client):
     gateway.pay(WxOrder.objects.get(out_trade_no="ORDQ0001").pk)
     paid = call(client, "GET", query_path).json()
     assert paid["trade_state"] == "SUCCESS" and paid["amount"]["total"] == 1999 and len(paid["transaction_id"]) == 28
-    close = call(client, "POST", "/v3/pay/transactions/out-trade-no/ORDQ0001/close", {"mchid": settings.WECHATPAY_MCHID})
+    close = call(client, "POST", "/v3/pay/transactions/out-trade-no/ORDQ0001/close",
+                 {"mchid": settings.WECHATPAY_MCHID})
     assert close.status_code == 400 and close.json()["code"] == "ORDERPAID"
     call(client, "POST", "/v3/pay/transactions/native", native_body("ORDQ0002"))
     closed = call(client, "POST", "/v3/pay/transactions/out-trade-no/ORDQ0002/close",

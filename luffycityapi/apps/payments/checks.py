@@ -25,7 +25,8 @@ def wechatpay_keys_load(app_configs, **kwargs):
     if not wechat.enabled():
         return []
     hint = ("Set WECHATPAY_PRIVATE_KEY_FILE / WECHATPAY_PUBLIC_KEY_FILE / WECHATPAY_APIV3_KEY_FILE / "
-            "WECHATPAY_PUBLIC_KEY_ID / WECHATPAY_CERT_SERIAL_NO, or run `python manage.py wechatpay_keys` for dev keys.")
+            "WECHATPAY_PUBLIC_KEY_ID / WECHATPAY_CERT_SERIAL_NO, or run `python manage.py wechatpay_keys` "
+            "for dev keys.")
     try:
         wechat.check_keys()
     except KeyFileError as exc:

@@ -195,7 +195,8 @@ def native(request, data):
             if order.request_fingerprint != (fingerprint if len(fingerprint) <= 64 else _digest(fingerprint)):
                 raise ApiError(403, "OUT_TRADE_NO_USED", "商户订单号重复")
             if order.code_expire <= current:
-                order.code, order.code_expire = secrets.token_urlsafe(6)[:8], current + timedelta(seconds=CODE_URL_SECONDS)
+                order.code = secrets.token_urlsafe(6)[:8]
+                order.code_expire = current + timedelta(seconds=CODE_URL_SECONDS)
                 order.save(update_fields=["code", "code_expire"])
     return 200, {"code_url": CODE_URL_PREFIX + order.code}
 

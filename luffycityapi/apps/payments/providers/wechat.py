@@ -343,8 +343,8 @@ def _notice(event_type: str, data: dict) -> Notice | Rejection:
     if event_type.startswith("REFUND."):
         status = str(data.get("refund_status") or event_type)
         return Notice(order_number=order_number, refund=True,
-                      trade=Trade(exists=True, status=f"refund {status}", trade_no=str(data.get("transaction_id") or ""),
-                                  summary=status, raw=data))
+                      trade=Trade(exists=True, status=f"refund {status}", summary=status, raw=data,
+                                  trade_no=str(data.get("transaction_id") or "")))
     if data.get("appid") != settings.WECHATPAY_APPID:
         return Rejection("wrong_appid", signed=True)
     amount = data.get("amount") if isinstance(data.get("amount"), dict) else {}
