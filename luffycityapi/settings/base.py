@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between machines comes from the environment
 (see ../shared/docs/api-contract.md); the dev/test/prod modules only change defaults."""
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -278,6 +279,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- the shop ---
 ORDER_TIMEOUT_SECONDS = env.int("ORDER_TIMEOUT_SECONDS", default=900)
 CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
+# A wallet top-up order's amount, in yuan ("%.2f" strings; the bounds are inclusive).
+WALLET_TOPUP_MIN = Decimal(env.str("WALLET_TOPUP_MIN", default="1.00"))
+WALLET_TOPUP_MAX = Decimal(env.str("WALLET_TOPUP_MAX", default="5000.00"))
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 # Browsers may reuse a course list/detail answer this long (less near a discount window); then revalidate (ETag).
 CATALOGUE_HTTP_MAX_AGE = env.int("CATALOGUE_HTTP_MAX_AGE", default=30)

@@ -41,6 +41,8 @@ OWNED = {  # every route that takes an order number, and how to call it
     "api/payments/alipay/query/<str:order_number>/": ("get", ""),
     "api/payments/wechat/<str:order_number>/": ("get", ""),
     "api/payments/wechat/query/<str:order_number>/": ("get", ""),
+    "api/payments/wallet/<str:order_number>/": ("post", ""),
+    "api/payments/wallet/query/<str:order_number>/": ("get", ""),
     "api/orders/<str:order_number>/timeline/": ("get", ""),
 }
 

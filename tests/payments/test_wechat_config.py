@@ -62,9 +62,9 @@ PRINT = ("import django; django.setup(); from django.conf import settings; "
 
 
 @pytest.mark.parametrize("extra, expected", [
-    ({}, "[0] https://api.mch.weixin.qq.com False"),                              # not configured: not offered
-    ({"WECHATPAY_MCHID": "1900000109"}, "[0, 1] https://api.mch.weixin.qq.com False"),
-    ({"WECHATPAY_SANDBOX": "true"}, "[0, 1] https://shop.example.com/sandbox/wechatpay True"),  # the soak's stack
+    ({}, "[0, 2] https://api.mch.weixin.qq.com False"),                              # not configured: not offered
+    ({"WECHATPAY_MCHID": "1900000109"}, "[0, 1, 2] https://api.mch.weixin.qq.com False"),
+    ({"WECHATPAY_SANDBOX": "true"}, "[0, 1, 2] https://shop.example.com/sandbox/wechatpay True"),  # the soak's stack
 ], ids=["unset", "configured", "sandbox"])
 def test_production_offers_wechat_pay_only_when_configured(extra, expected):
     out = _python(PRINT, **PROD, **extra)

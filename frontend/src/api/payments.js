@@ -32,3 +32,9 @@ export const fetchWechatCode = (orderNumber) =>
 export const queryWechat = (orderNumber) =>
   http.get(`/payments/wechat/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
 
+/**
+ * Pay a wallet (余额) order from the balance at once: {order_number, order_status, money, ...}. A repeat is
+ * success and charges nothing; 400 wallet_insufficient when the balance is too small.
+ */
+export const payWithWallet = (orderNumber) =>
+  http.post(`/payments/wallet/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)

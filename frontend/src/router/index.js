@@ -40,6 +40,7 @@ export const routes = [
       { path: '', redirect: '/user/orders' },
       { path: 'orders', name: 'user-orders', component: () => import('@/views/user/UserOrders.vue'), meta: { title: '我的订单', auth: true } },
       { path: 'courses', name: 'user-courses', component: () => import('@/views/user/UserCourses.vue'), meta: { title: '我的课程', auth: true } },
+      { path: 'wallet', name: 'user-wallet', component: () => import('@/views/user/UserWallet.vue'), meta: { title: '我的钱包', auth: true } },
       { path: 'credits', name: 'user-credits', component: () => import('@/views/user/UserCredits.vue'), meta: { title: '我的积分', auth: true } },
     ],
   },

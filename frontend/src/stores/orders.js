@@ -91,6 +91,9 @@ export const useOrdersStore = defineStore('orders', {
       }
       return data
     },
+    async payWithWallet(orderNumber) {
+      return paymentsApi.payWithWallet(orderNumber)
+    },
     /** Alipay's {link}, or WeChat Pay's {code_url} for a pay_type 1 order. */
     async payLink(orderNumber, device, payType = PAY_TYPE.ALIPAY) {
       return Number(payType) === PAY_TYPE.WECHAT

@@ -16,6 +16,7 @@ class PaymentEvent(models.Model):
         REFUND = "refund", "退款"
         REFUND_QUERY = "refund_query", "退款查询"
         FREE = "free", "零元订单"
+        CHARGE = "charge", "余额扣款"
 
     class Direction(models.TextChoices):
         INBOUND = "in", "收到"

@@ -67,7 +67,8 @@ class DayRevenue:
 
 def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
     """Money taken (orders paid, including those refunded later) and paid orders per local day,
-    oldest first. Grouped in Python: SQL date functions need time-zone tables MariaDB often lacks."""
+    oldest first. Wallet top-ups are deposits, not sales (the courses bought with them count when bought).
+    Grouped in Python: SQL date functions need time-zone tables MariaDB often lacks."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
@@ -75,6 +76,7 @@ def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
     since = now - timedelta(days=days + 1)
     for pay_time, price in (Order.objects.filter(order_status__in=(Order.Status.PAID, Order.Status.REFUNDED),
                                                  pay_time__gte=since)
+                            .exclude(kind=Order.Kind.TOPUP)
                             .values_list("pay_time", "real_price").iterator()):
         day = timezone.localdate(pay_time)
         if day in totals:

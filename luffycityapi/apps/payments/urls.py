@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     *views.AlipayAPIViewSet.routes("alipay"),
     *views.WechatPayAPIViewSet.routes("wechat"),
+    *views.WalletAPIViewSet.routes("wallet"),
 ]
 
 # Included under orders/ by the root URLconf: the order timeline reads payment records.
