@@ -8,7 +8,7 @@ import threading
 import time
 
 from harness.stack import Stack
-from soak.shop import sim, stats
+from soak.shop import sim, stats, wsim
 from soak.stack import web_workers
 
 FAULT_PLAN = [
@@ -17,6 +17,10 @@ FAULT_PLAN = [
     ("alipay.trade.close", "system_error", 2, None), ("alipay.trade.query", "sleep", 1, 4),
     ("alipay.trade.close", "http_500", 1, None), ("alipay.trade.refund", "system_error", 1, None),
     ("alipay.trade.query", "system_error", 3, None),
+    # WeChat Pay's sandbox ("wechat:<api>"): its query and close fail, answer unsigned or too late
+    ("wechat:query", "system_error", 3, None), ("wechat:query", "bad_signature", 2, None),
+    ("wechat:query", "http_500", 2, None), ("wechat:query", "sleep", 1, 4), ("wechat:close", "system_error", 2, None),
+    ("wechat:native", "rate_limited", 1, None),
 ]
 
 
@@ -25,10 +29,14 @@ def inject_faults(stop: threading.Event):
     for method, kind, count, seconds in FAULT_PLAN:
         if stop.wait(2.0):
             return
-        body = {"method": method, "kind": kind, "count": count}
+        if method.startswith("wechat:"):
+            body = {"api": method.removeprefix("wechat:"), "kind": kind, "count": count}
+        else:
+            body = {"method": method, "kind": kind, "count": count}
         if seconds:
             body["seconds"] = seconds
-        if sim("faults", **body).status_code == 200:
+        control = wsim if method.startswith("wechat:") else sim
+        if control("faults", **body).status_code == 200:
             stats.faults[f"gateway {kind} on {method}"] += count
         else:
             stats.violation(f"the sandbox refused the fault {body}")

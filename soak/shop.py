@@ -9,7 +9,7 @@ import requests
 HTTP_TIMEOUT = 30
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
 # Endpoints that talk to the gateway: a 502/503 from them is the clear error an injected gateway fault must give.
-GATEWAY_KINDS = {"link", "query", "result", "cancel"}
+GATEWAY_KINDS = {"link", "query", "result", "cancel", "wechat_link"}
 
 
 class Stats:
@@ -29,6 +29,7 @@ class Stats:
         self.sandbox_duplicates = 0
         self.violations = []
         self.bursts_done = 0
+        self.wechat_paid = 0            # orders paid with WeChat Pay (students.pay_with_wechat)
 
     def count(self, field, n=1):
         with self.lock:
@@ -103,6 +104,11 @@ def call(kind, method, path, *, token=None, retries=4, session=None, **kwargs) -
 def sim(path, http="POST", **body) -> requests.Response:
     """The sandbox's control API (not Alipay)."""
     return call("sim", http, f"/sandbox/alipay/__sim__/{path}", json=body if http == "POST" else None)
+
+
+def wsim(path, http="POST", **body) -> requests.Response:
+    """The WeChat Pay sandbox's control API (not WeChat)."""
+    return call("wsim", http, f"/sandbox/wechatpay/__sim__/{path}", json=body if http == "POST" else None)
 
 
 # --- running at once -------------------------------------------------------------------------------------------

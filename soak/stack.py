@@ -11,7 +11,11 @@ def soak_environment(port: int, database_url: str, redis_url: str, timeout: int)
     """The production settings with the sandbox on, a 2 s gateway timeout and orders that expire in `timeout` s."""
     return configure_environment("soak", port, database_url, redis_url, VAR_DIR=str(VAR), ALIPAY_SANDBOX="true",
                                  ALIPAY_TIMEOUT_SECONDS="2", ORDER_TIMEOUT_SECONDS=str(timeout),
-                                 SANDBOX_NOTIFY_TIME_SCALE="0.01", JWT_ACCESS_MINUTES="60")
+                                 SANDBOX_NOTIFY_TIME_SCALE="0.01", JWT_ACCESS_MINUTES="60",
+                                 # WeChat Pay through its local sandbox in the same gunicorn (students.py pays some
+                                 # orders with it)
+                                 WECHATPAY_SANDBOX="true", WECHATPAY_TIMEOUT_SECONDS="2",
+                                 WECHATPAY_SANDBOX_TIME_SCALE="0.01")
 
 
 def start(stack: Stack, port: int, workers: int, threads: int) -> None:
