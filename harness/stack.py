@@ -118,6 +118,7 @@ def prepare(database_url: str, *, suffix: str, collectstatic: bool = False) -> N
     call_command("migrate", verbosity=0, interactive=False)
     with open(os.devnull, "w") as quiet:
         call_command("alipay_keys", stdout=quiet)
+        call_command("wechatpay_keys", stdout=quiet)
     if collectstatic:
         call_command("collectstatic", verbosity=0, interactive=False)
     get_redis_connection("default").flushdb()

@@ -40,6 +40,9 @@ if getattr(settings, "BENCH_ENDPOINTS", False):
 if getattr(settings, "ALIPAY_SANDBOX", False):
     urlpatterns.append(path("sandbox/alipay/", include("luffycityapi.apps.alipay_sandbox.urls")))
 
+if getattr(settings, "WECHATPAY_SANDBOX", False):
+    urlpatterns.append(path("sandbox/wechatpay/", include("luffycityapi.apps.wechatpay_sandbox.urls")))
+
 # Anything else is the SPA (history mode). API-looking paths never fall through to it.
 urlpatterns.append(re_path(r"^(?!api/|admin/|static/|media/|sandbox/|metrics$).*$", core_views.spa_index, name="spa"))
 

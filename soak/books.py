@@ -8,7 +8,7 @@ from collections import Counter
 from decimal import Decimal
 
 from harness.stack import ROOT
-from soak.shop import PAID, sim, stats
+from soak.shop import PAID, sim, stats, wsim
 
 
 def settle(max_wait: float):
@@ -43,6 +43,9 @@ def check_books(students: list) -> Counter:
     fates = {o["order_number"]: o["fate"] for s in students for o in s.orders}
     tally = Counter()
     for order in Order.objects.all():
+        if order.pay_type == Order.PayType.WECHAT:
+            _check_wechat(order, fates.get(order.order_number, "?"), tally)
+            continue
         trade = trades.get(order.order_number)
         if trade is not None and "gmt_payment" not in trade:
             trade = sim(f"trades/{order.order_number}", http="GET").json()
@@ -80,6 +83,25 @@ def check_books(students: list) -> Counter:
     tally["amount mismatches quarantined"] = PaymentIssue.objects.filter(
         kind=PaymentIssue.Kind.AMOUNT_MISMATCH).count()
     return tally
+
+
+def _check_wechat(order, fate: str, tally: Counter) -> None:
+    """A WeChat Pay order against the WeChat sandbox's record: paid once, for the order's amount, never refunded."""
+    from luffycityapi.apps.orders.models import Order
+
+    r = wsim(f"orders/{order.order_number}", http="GET")
+    trade = r.json() if r.status_code == 200 else None
+    if order.order_status == Order.Status.PAID:
+        tally["paid"] += 1
+        tally["paid with WeChat Pay"] += 1
+        if not trade or trade["trade_state"] != "SUCCESS":
+            state = trade and trade["trade_state"]
+            stats.violation(f"wechat order {order.order_number} paid but the gateway says {state}")
+        elif trade["transaction_id"] != order.trade_no or Decimal(trade["amount"]["total"]) / 100 != order.real_price:
+            stats.violation(f"wechat order {order.order_number} paid by {order.trade_no} {order.real_price}, the "
+                            f"gateway says {trade['transaction_id']} {trade['amount']['total']} fen")
+    else:
+        stats.violation(f"wechat order {order.order_number} ended {order.get_order_status_display()} ({fate})")
 
 
 def run_audit(env: dict) -> tuple[int, str]:

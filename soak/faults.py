@@ -9,7 +9,7 @@ import time
 
 from harness.stack import Stack
 from soak.inflight import is_proxy_failure
-from soak.shop import sim, stats
+from soak.shop import sim, stats, wsim
 from soak.stack import web_workers
 
 FAULT_PLAN = [
@@ -18,6 +18,10 @@ FAULT_PLAN = [
     ("alipay.trade.close", "system_error", 2, None), ("alipay.trade.query", "sleep", 1, 4),
     ("alipay.trade.close", "http_500", 1, None), ("alipay.trade.refund", "system_error", 1, None),
     ("alipay.trade.query", "system_error", 3, None),
+    # WeChat Pay's sandbox ("wechat:<api>"): its query and close fail, answer unsigned or too late
+    ("wechat:query", "system_error", 3, None), ("wechat:query", "bad_signature", 2, None),
+    ("wechat:query", "http_500", 2, None), ("wechat:query", "sleep", 1, 4), ("wechat:close", "system_error", 2, None),
+    ("wechat:native", "rate_limited", 1, None),
 ]
 
 
@@ -26,10 +30,14 @@ def inject_faults(stop: threading.Event):
     for method, kind, count, seconds in FAULT_PLAN:
         if stop.wait(2.0):
             return
-        body = {"method": method, "kind": kind, "count": count}
+        if method.startswith("wechat:"):
+            body = {"api": method.removeprefix("wechat:"), "kind": kind, "count": count}
+        else:
+            body = {"method": method, "kind": kind, "count": count}
         if seconds:
             body["seconds"] = seconds
-        answer = sim("faults", **body)
+        control = wsim if method.startswith("wechat:") else sim
+        answer = control("faults", **body)
         if answer.status_code == 200:
             stats.faults[f"gateway {kind} on {method}"] += count
         elif not is_proxy_failure(answer.status_code, answer.headers.get("Content-Type", "")):  # else judged by call

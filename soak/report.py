@@ -19,6 +19,8 @@ def print_figures(args, tally, killed, audit_code, seconds, name="soak"):
     print(f"notifies: {stats.notify_orders} payments x 4 at once = {stats.notify_deliveries} deliveries "
           f"({dict(stats.notify_answers)}); duplicates: {duplicates} ours + {stats.sandbox_duplicates} "
           f"from the gateway's duplicate switch + the gateway's own delayed notify per payment")
+    print(f"WeChat Pay: {stats.wechat_paid} orders paid by the sandbox's phone, each notify sent x4 at once "
+          f"(+ its own delivery) with the poll; {tally['paid with WeChat Pay']} paid in the books")
     faults = ", ".join(f"{k} x{v}" for k, v in sorted(stats.faults.items()))
     print(f"faults injected: {sum(stats.faults.values())} ({faults}); amount mismatches quarantined: "
           f"{tally['amount mismatches quarantined']}")

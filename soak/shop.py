@@ -11,7 +11,7 @@ from soak.inflight import Failure, InFlight, is_proxy_failure, retry_safe
 HTTP_TIMEOUT = 30
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
 # Endpoints that talk to the gateway: a 502/503 from them is the clear error an injected gateway fault must give.
-GATEWAY_KINDS = {"link", "query", "result", "cancel"}
+GATEWAY_KINDS = {"link", "query", "result", "cancel", "wechat_link"}
 
 
 class Stats:
@@ -32,6 +32,7 @@ class Stats:
         self.violations = []
         self.bursts_done = 0
         self.late_cancels = 0           # cancels that reached an order after its deadline (it had timed out)
+        self.wechat_paid = 0            # orders paid with WeChat Pay (students.pay_with_wechat)
 
     def count(self, field, n=1):
         with self.lock:
@@ -137,6 +138,11 @@ def connection_failure(kind, method, path, exc, started) -> None:
 def sim(path, http="POST", **body) -> requests.Response:
     """The sandbox's control API (not Alipay)."""
     return call("sim", http, f"/sandbox/alipay/__sim__/{path}", json=body if http == "POST" else None)
+
+
+def wsim(path, http="POST", **body) -> requests.Response:
+    """The WeChat Pay sandbox's control API (not WeChat)."""
+    return call("wsim", http, f"/sandbox/wechatpay/__sim__/{path}", json=body if http == "POST" else None)
 
 
 # --- running at once -------------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ VAR = ROOT / "var" / "soak"
 
 
 def soak_settings(timeout: int) -> dict:
-    """The sandbox on, a 2 s gateway timeout and orders that expire in `timeout` s (the cluster soak's too)."""
+    """Both sandboxes on, a 2 s gateway timeout and orders that expire in `timeout` s (the cluster soak's too)."""
     return {"ALIPAY_SANDBOX": "true", "ALIPAY_TIMEOUT_SECONDS": "2", "ORDER_TIMEOUT_SECONDS": str(timeout),
-            "SANDBOX_NOTIFY_TIME_SCALE": "0.01", "JWT_ACCESS_MINUTES": "60"}
+            "SANDBOX_NOTIFY_TIME_SCALE": "0.01", "JWT_ACCESS_MINUTES": "60",
+            # WeChat Pay through its local sandbox in the same gunicorn (students.py pays some orders with it)
+            "WECHATPAY_SANDBOX": "true", "WECHATPAY_TIMEOUT_SECONDS": "2", "WECHATPAY_SANDBOX_TIME_SCALE": "0.01"}
 
 
 def soak_environment(port: int, database_url: str, redis_url: str, timeout: int) -> dict:

@@ -11,7 +11,7 @@ import requests
 
 from soak import shop
 from soak.inflight import is_proxy_failure
-from soak.shop import PAID, call, sim, stats, together
+from soak.shop import PAID, call, sim, stats, together, wsim
 from soak.storm import Storm
 
 PASSWORD = "soak-pass-2026"
@@ -38,13 +38,13 @@ class Student:
         self.token = r.json()["access"]
         self.user_id = call("me", "GET", "/api/users/me/", token=self.token).json()["id"]
 
-    def order(self, course_ids, *, coupon=-1, credit=0) -> dict:
+    def order(self, course_ids, *, coupon=-1, credit=0, pay_type=0) -> dict:
         for course_id in course_ids:
             r = call("cart", "POST", "/api/cart/", token=self.token, json={"course_id": course_id})
             if r.status_code != 201:
                 stats.violation(f"cart add {course_id} for {self.mobile}: {r.status_code} {r.text[:200]}")
         r = call("order", "POST", "/api/orders/", token=self.token,
-                 json={"pay_type": 0, "user_coupon_id": coupon, "credit": credit})
+                 json={"pay_type": pay_type, "user_coupon_id": coupon, "credit": credit})
         if r.status_code == 400 and r.json().get("code") == "order_unpaid_exists":
             # our first try was committed but its answer lost (a killed worker): that order is ours
             number = r.json()["order_number"]
@@ -100,6 +100,24 @@ def pay(student: Student, number: str, cashier: str, *, form: bool, tamper_retur
         if not is_proxy_failure(r.status_code, r.headers.get("Content-Type", "")):
             break
     return None, None
+
+
+def pay_with_wechat(student: Student, number: str) -> None:
+    """A WeChat Pay order: the code_url, the phone pays (the sandbox's control API), then 4 copies of its signed,
+    encrypted notify at once with the SPA's poll and the order's detail, like the storm's Alipay bursts."""
+    r = call("wechat_link", "GET", f"/api/payments/wechat/{number}/", token=student.token)
+    if r.status_code != 200 or not str(r.json().get("code_url", "")).startswith("weixin://"):
+        stats.violation(f"wechat code_url {number}: {r.status_code} {r.text[:200]}")
+        return
+    paid = wsim(f"orders/{number}/pay")
+    if paid.status_code != 200 or paid.json().get("trade_state") != "SUCCESS":
+        stats.violation(f"wechat pay {number}: the sandbox did not take the payment: {paid.text[:200]}")
+        return
+    calls = [lambda: wsim(f"orders/{number}/notify/duplicate", count=1) for _ in range(4)]
+    calls.append(lambda: call("query", "GET", f"/api/payments/wechat/query/{number}/", token=student.token))
+    calls.append(lambda: call("order_detail", "GET", f"/api/orders/{number}/", token=student.token))
+    together(calls)
+    stats.count("wechat_paid")
 
 
 def student_first_order(student: Student, course_ids, fate: str):
@@ -172,9 +190,13 @@ def student_journey(student: Student, course_ids, storm: Storm, first_order: dic
     for k in range(1, 5):
         coupon = student.coupon_logs[1] if (k == 1 and len(student.coupon_logs) > 1) else -1
         credit = 150 if (k == 2 and student.n % 2 == 0) else 0
-        order = student.order(course_ids[2 * k:2 * k + 2], coupon=coupon, credit=credit)
+        wechat = k == 4 and student.n % 2 == 1  # every other student pays the last order with WeChat Pay
+        order = student.order(course_ids[2 * k:2 * k + 2], coupon=coupon, credit=credit, pay_type=1 if wechat else 0)
         order["fate"] = "pay"
         number = order["order_number"]
+        if wechat:
+            pay_with_wechat(student, number)
+            continue
         cashier = student.open_cashier(number)
         if not cashier:
             continue

@@ -35,10 +35,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session", autouse=True)
 def _dev_keys():
-    """The app's and the sandbox's dev key pairs, as `manage.py alipay_keys` makes them."""
+    """The app's and the sandbox's dev key pairs, as `manage.py alipay_keys` and `wechatpay_keys` make them."""
     from django.core.management import call_command
 
     call_command("alipay_keys", stdout=open(os.devnull, "w"))
+    call_command("wechatpay_keys", stdout=open(os.devnull, "w"))
 
 
 @pytest.fixture(autouse=True)

@@ -26,10 +26,10 @@ def _short_url(url: str) -> str:
     return f"{path}?…({len(query)} bytes)"
 
 
-# The local sandbox's due-work job runs every 10 s in dev: its sending and receipt are noise. The shop's own jobs
+# The local sandboxes' due-work jobs run every 10 s in dev: their sending and receipt are noise. The shop's own jobs
 # (an order's expiry, the minutely sweeps) keep those lines: an operator checks that beat and the worker are alive
 # by them, and CI's production pass does.
-_QUIET_TASK_PREFIX = "alipay_sandbox."
+_QUIET_TASK_PREFIX = ("alipay_sandbox.", "wechatpay_sandbox.")
 
 
 def _routine_celery_line(record: logging.LogRecord) -> bool:

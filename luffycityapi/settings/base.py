@@ -326,6 +326,34 @@ SANDBOX_APP = "luffycityapi.apps.alipay_sandbox"
 if ALIPAY_SANDBOX:
     INSTALLED_APPS += [SANDBOX_APP]
 
+# --- WeChat Pay API v3, Native (QR) (read at call time by payments.providers.wechat; README "WeChat Pay") ---
+# Public-key mode (微信支付公钥): the WeChat Pay public key and its PUB_KEY_ID_ come from the merchant platform, so
+# nothing is downloaded at start. WeChat Pay is offered only while WECHATPAY_MCHID is set (prod.py: unset by default).
+WECHATPAY_MCHID = env("WECHATPAY_MCHID", default="1900000109")
+WECHATPAY_APPID = env("WECHATPAY_APPID", default="wx8888888888888888")
+WECHATPAY_APIV3_KEY_FILE = env("WECHATPAY_APIV3_KEY_FILE", default=str(KEYS_DIR / "wechatpay_apiv3_key.txt"))
+WECHATPAY_PRIVATE_KEY_FILE = env("WECHATPAY_PRIVATE_KEY_FILE", default=str(KEYS_DIR / "wechatpay_apiclient_key.pem"))
+WECHATPAY_CERT_SERIAL_NO = env("WECHATPAY_CERT_SERIAL_NO", default="5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+WECHATPAY_PUBLIC_KEY_FILE = env("WECHATPAY_PUBLIC_KEY_FILE", default=str(KEYS_DIR / "wechatpay_pub_key.pem"))
+WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="PUB_KEY_ID_0119000001092026120400110000000000")
+WECHATPAY_SANDBOX = env.bool("WECHATPAY_SANDBOX", default=True)
+WECHATPAY_GATEWAY = env("WECHATPAY_GATEWAY", default=f"{SITE_URL}/sandbox/wechatpay")
+WECHATPAY_NOTIFY_URL = env("WECHATPAY_NOTIFY_URL", default=f"{SITE_URL}/api/payments/wechat/notify")
+WECHATPAY_TIMEOUT_SECONDS = env.int("WECHATPAY_TIMEOUT_SECONDS", default=5)
+# A notify older than this (by its Wechatpay-Timestamp) is refused: WeChat re-signs every retry.
+WECHATPAY_NOTIFY_MAX_AGE_SECONDS = env.int("WECHATPAY_NOTIFY_MAX_AGE_SECONDS", default=300)
+# The local WeChat Pay sandbox's own key pair (it plays WeChat) and the merchant public key it verifies us with.
+WECHATPAY_SANDBOX_PRIVATE_KEY_FILE = env("WECHATPAY_SANDBOX_PRIVATE_KEY_FILE",
+                                         default=str(KEYS_DIR / "wechatpay_sandbox_private_key.pem"))
+WECHATPAY_SANDBOX_MERCHANT_PUBLIC_KEY_FILE = env("WECHATPAY_SANDBOX_MERCHANT_PUBLIC_KEY_FILE",
+                                                 default=str(KEYS_DIR / "wechatpay_apiclient_public_key.pem"))
+# WeChat retries a notify at +15s, +15s, +30s, +3m, ... ; the sandbox multiplies those waits by this factor.
+WECHATPAY_SANDBOX_TIME_SCALE = env.float("WECHATPAY_SANDBOX_TIME_SCALE", default=0.01)
+
+WECHATPAY_SANDBOX_APP = "luffycityapi.apps.wechatpay_sandbox"
+if WECHATPAY_SANDBOX:
+    INSTALLED_APPS += [WECHATPAY_SANDBOX_APP]
+
 # --- benchmarking (`make bench`) ---
 # Mounts /api/bench/floor/ (bench/floor.py), the reference request every hot path is compared with. Off
 # everywhere except in the stack the harness starts.

@@ -23,3 +23,10 @@ if not ALIPAY_SANDBOX:
     # base.py's default gateway is the local sandbox under SITE_URL, which is not mounted here: default to Alipay's
     # production gateway instead (with ALIPAY_SANDBOX on, as in the soak's stack, the local one stays the default).
     ALIPAY_GATEWAY = env("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do")
+WECHATPAY_SANDBOX = env.bool("WECHATPAY_SANDBOX", default=False)
+if not WECHATPAY_SANDBOX:
+    INSTALLED_APPS = [a for a in INSTALLED_APPS if a != WECHATPAY_SANDBOX_APP]  # noqa: F405
+    # WeChat Pay is optional in production: offered only when the merchant number is configured (with its keys,
+    # which the system check then requires), against WeChat's own API host.
+    WECHATPAY_MCHID = env("WECHATPAY_MCHID", default="")
+    WECHATPAY_GATEWAY = env("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com")

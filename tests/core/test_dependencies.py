@@ -57,3 +57,20 @@ def test_the_payment_service_modules_name_nothing_of_alipay():
     found = [f"{p.relative_to(PAYMENTS)}:{n}: {line.strip()}" for p in modules
              for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert found == []
+
+
+# WeChat Pay's provider is the only module that imports its SDK; the service modules name nothing of WeChat either.
+WECHAT_ALLOWED = {"providers/wechat.py", "providers/registry.py", "views.py", "urls.py", "checks.py"}
+
+
+def test_only_the_wechat_provider_imports_wechatpayv3_and_the_services_name_nothing_of_wechat():
+    root = PAYMENTS.parents[1]
+    importers = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                       if re.search(r"^\s*(from|import)\s+wechatpayv3", p.read_text(), re.MULTILINE))
+    assert importers == ["apps/payments/providers/wechat.py"]
+    modules = [p for p in PAYMENTS.rglob("*.py") if "migrations" not in p.parts
+               and p.relative_to(PAYMENTS).as_posix() not in WECHAT_ALLOWED]
+    pattern = re.compile(r"wechat|trade_state|WECHATPAY_", re.IGNORECASE)
+    found = [f"{p.relative_to(PAYMENTS)}:{n}: {line.strip()}" for p in modules
+             for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert found == []

@@ -9,7 +9,9 @@ from drf_spectacular.generators import SchemaGenerator
 from luffycityapi.core.errors import ErrorCode
 
 # Bodies that are not JSON by protocol: the providers' notify answers a plain-text word (alipay-protocol.md).
-NOT_JSON = {("post", "/api/payments/alipay/notify"), ("post", "/api/payments/alipay/notify/")}
+# WeChat Pay's notify answers 204, or its own {code: "FAIL", message} for a retry (wechatpay-protocol.md).
+NOT_JSON = {("post", "/api/payments/alipay/notify"), ("post", "/api/payments/alipay/notify/"),
+            ("post", "/api/payments/wechat/notify"), ("post", "/api/payments/wechat/notify/")}
 # 2xx bodies that are files, with their media type; their errors are still the Error component.
 FILE_BODIES = {("get", "/api/learn/lessons/{lesson_id}/media/"): "video/webm"}
 

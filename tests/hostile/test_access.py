@@ -39,6 +39,8 @@ OWNED = {  # every route that takes an order number, and how to call it
     "api/orders/<str:order_number>/cancel/": ("post", ""),
     "api/payments/alipay/<str:order_number>/": ("get", ""),
     "api/payments/alipay/query/<str:order_number>/": ("get", ""),
+    "api/payments/wechat/<str:order_number>/": ("get", ""),
+    "api/payments/wechat/query/<str:order_number>/": ("get", ""),
     "api/payments/wallet/<str:order_number>/": ("post", ""),
     "api/payments/wallet/query/<str:order_number>/": ("get", ""),
     "api/orders/<str:order_number>/timeline/": ("get", ""),
@@ -211,11 +213,13 @@ def test_drf_views_take_no_session_so_need_no_csrf():
 
 def test_no_shop_view_outside_drf_is_csrf_exempt():
     """The shop's only endpoint without CSRF is the notify (a DRF view, above). Exempt plain Django views exist
-    only in the dev-only sandbox: its gateway.do (RSA-signed server calls, like Alipay's) and __sim__ control
-    API, which are not mounted in production (ALIPAY_SANDBOX off)."""
+    only in the dev-only sandboxes: Alipay's gateway.do (RSA-signed server calls, like Alipay's), WeChat Pay's
+    /v3/ API (every call authenticated by its Authorization signature) and their __sim__ control APIs, none mounted
+    in production (ALIPAY_SANDBOX / WECHATPAY_SANDBOX off)."""
     exempt = sorted(route for route, callback in _routes()
                     if not _is_drf(callback) and getattr(callback, "csrf_exempt", False))
     assert exempt and all(route == "sandbox/alipay/gateway.do" or route.startswith("sandbox/alipay/__sim__/")
+                          or route.startswith(("sandbox/wechatpay/v3/", "sandbox/wechatpay/__sim__/"))
                           for route in exempt), exempt
 
 

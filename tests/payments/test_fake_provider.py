@@ -116,7 +116,8 @@ class FakeProvider:
         trade.state = "closed"
         return CloseResult.CLOSED
 
-    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "") -> RefundResult:
+    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "",
+               total: Decimal | None = None) -> RefundResult:
         self.calls.append("refund")
         trade = self.trades[order_number]
         moved = request_no not in trade.refunds

@@ -24,6 +24,14 @@ export const relayAlipayResult = (search) => {
 export const queryAlipay = (orderNumber) =>
   http.get(`/payments/alipay/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
 
+/** WeChat Pay Native: {pay_type, code_url, order_status} — code_url (weixin://…) is shown as a QR code; null
+ * when nothing is left to pay. */
+export const fetchWechatCode = (orderNumber) =>
+  http.get(`/payments/wechat/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
+export const queryWechat = (orderNumber) =>
+  http.get(`/payments/wechat/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
 /**
  * Pay a wallet (余额) order from the balance at once: {order_number, order_status, money, ...}. A repeat is
  * success and charges nothing; 400 wallet_insufficient when the balance is too small.

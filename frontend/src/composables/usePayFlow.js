@@ -29,7 +29,16 @@ const DIRECT_PAY = {
 export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
   const orders = useOrdersStore()
   const router = useRouter()
-  const pay = reactive({ visible: false, orderNumber: '', until: null, link: '', blocked: false, realPrice: '' })
+  const pay = reactive({
+    visible: false,
+    orderNumber: '',
+    until: null,
+    link: '',
+    codeUrl: '',
+    payType: 0,
+    blocked: false,
+    realPrice: '',
+  })
 
   function goSuccess(orderNumber) {
     pay.visible = false
@@ -38,7 +47,8 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
 
   /**
    * @param {string} orderNumber
-   * @param {{timeoutSeconds?: number|null, realPrice?: string}} opts
+   * @param {{timeoutSeconds?: number|null, realPrice?: string, payType?: number}} opts payType 1 (WeChat Pay):
+   *   the overlay shows the code_url as a QR code instead of opening a cashier tab
    * @returns {Promise<'opened'|'paid'>}
    */
   async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '', payType = null } = {}) {
@@ -53,7 +63,7 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
     }
     let data
     try {
-      data = await orders.payLink(orderNumber, payDevice())
+      data = await orders.payLink(orderNumber, payDevice(), payType)
     } catch (e) {
       // Paid meanwhile (another tab, the notify): nothing to pay, show the result.
       if (errorCode(e) === 'order_already_paid') {
@@ -61,6 +71,21 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
         return 'paid'
       }
       throw e
+    }
+    const until = Number.isInteger(timeoutSeconds) ? Date.now() + timeoutSeconds * 1000 : null
+    if (data && data.code_url) {
+      // WeChat Pay Native: nothing to open; the buyer scans the QR code the overlay draws.
+      Object.assign(pay, {
+        visible: true,
+        orderNumber,
+        link: '',
+        codeUrl: data.code_url,
+        payType,
+        blocked: false,
+        realPrice: realPrice || '',
+        until,
+      })
+      return 'opened'
     }
     if (!data || !data.link) {
       // A "0.00" order (or one already paid): nothing to pay at the gateway.
@@ -82,9 +107,11 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
       visible: true,
       orderNumber,
       link: data.link,
+      codeUrl: '',
+      payType,
       blocked: !win,
       realPrice: realPrice || '',
-      until: Number.isInteger(timeoutSeconds) ? Date.now() + timeoutSeconds * 1000 : null,
+      until,
     })
     return 'opened'
   }
@@ -127,6 +154,8 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
           orderNumber: pay.orderNumber,
           until: pay.until,
           link: pay.link,
+          codeUrl: pay.codeUrl,
+          payType: pay.payType,
           blocked: pay.blocked,
           realPrice: pay.realPrice,
           onPaid: goSuccess,

@@ -10,6 +10,9 @@ export const ORDER_STATUS = {
   REFUNDED: 4,
 }
 
+/** Order.pay_type values paid through a gateway. */
+export const PAY_TYPE = { ALIPAY: 0, WECHAT: 1 }
+
 export const STATUS_LABELS = {
   0: '未支付',
   1: '已支付',
@@ -98,12 +101,18 @@ export const useOrdersStore = defineStore('orders', {
     async payWithWallet(orderNumber) {
       return paymentsApi.payWithWallet(orderNumber)
     },
-    async payLink(orderNumber, device) {
-      return paymentsApi.fetchAlipayLink(orderNumber, device)
+    /** Alipay's {link}, or WeChat Pay's {code_url} for a pay_type 1 order. */
+    async payLink(orderNumber, device, payType = PAY_TYPE.ALIPAY) {
+      return Number(payType) === PAY_TYPE.WECHAT
+        ? paymentsApi.fetchWechatCode(orderNumber)
+        : paymentsApi.fetchAlipayLink(orderNumber, device)
     },
     /** Ask the server (which asks the gateway) whether the order is paid. Resolves the status number. */
-    async queryPayment(orderNumber) {
-      const data = await paymentsApi.queryAlipay(orderNumber)
+    async queryPayment(orderNumber, payType = PAY_TYPE.ALIPAY) {
+      const data =
+        Number(payType) === PAY_TYPE.WECHAT
+          ? await paymentsApi.queryWechat(orderNumber)
+          : await paymentsApi.queryAlipay(orderNumber)
       return { status: statusOf(data), data }
     },
     async relayReturn(search) {

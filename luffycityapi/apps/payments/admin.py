@@ -56,11 +56,16 @@ class PaymentEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["out_request_no", "order", "amount", "credit", "reason", "status", "failure", "operator",
-                    "attempts", "created_time", "updated_time"]
-    list_filter = ["status", "reason", "created_time"]
+    list_display = ["out_request_no", "order", "provider", "amount", "credit", "reason", "status", "failure",
+                    "operator", "attempts", "created_time", "updated_time"]
+    list_filter = ["status", "reason", "order__pay_type", "created_time"]
     search_fields = ["out_request_no", "order__order_number", "order__trade_no", "order__user__mobile"]
     list_select_related = ["order", "operator"]
+
+    @admin.display(description="支付平台", ordering="order__pay_type")
+    def provider(self, refund):
+        """The way the order was paid, which is where its money goes back (支付宝 / 微信支付)."""
+        return refund.order.get_pay_type_display()
 
 
 # The intermediate page of an issue action: one note, then the action runs for each selected issue.
@@ -71,7 +76,7 @@ RESOLVE_FORM = "admin/payments/paymentissue/resolve_form.html"
 class PaymentIssueAdmin(ReadOnlyAdmin):
     list_display = ["created_time", "kind", "order", "order_status", "provider", "provider_trade_no", "amount",
                     "status", "refund_state", "resolved_by", "resolved_time", "note"]
-    list_filter = ["kind", "status", "created_time"]
+    list_filter = ["kind", "status", "provider", "created_time"]
     search_fields = ["provider_trade_no", "order__order_number", "order__user__mobile"]
     list_select_related = ["order", "refund", "resolved_by"]
     actions = ["refund_issues", "grant_issues", "dismiss_issues"]

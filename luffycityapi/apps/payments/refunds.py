@@ -213,7 +213,8 @@ def refund_execute(refund_id: int) -> Refund:
     failure = ""
     try:
         answer = events.ask(PaymentEvent.Kind.REFUND, provider, number, provider.refund, amount=refund.amount,
-                            request_no=refund.out_request_no, reason=refund.get_reason_display())
+                            total=refund.order.real_price, request_no=refund.out_request_no,
+                            reason=refund.get_reason_display())
         confirmed, gateway_answer = answer.moved, answer.raw
         if not confirmed:
             found = events.ask(PaymentEvent.Kind.REFUND_QUERY, provider, number, provider.refund_query,

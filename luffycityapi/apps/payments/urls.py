@@ -5,6 +5,7 @@ from . import views
 # Each provider's ViewSet at its prefix under payments/ (adding a provider: one line here).
 urlpatterns = [
     *views.AlipayAPIViewSet.routes("alipay"),
+    *views.WechatPayAPIViewSet.routes("wechat"),
     *views.WalletAPIViewSet.routes("wallet"),
 ]
 

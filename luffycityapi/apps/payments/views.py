@@ -1,9 +1,10 @@
 """Thin views over the payment services: one ViewSet per provider, on a base that holds the actions every provider
 has (the cashier link, the return relay, the status poll, the notify). The notify takes no session or token
 (CSRF-exempt, authenticated by the provider's signature) and answers what the provider expects, not JSON."""
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from drf_spectacular.utils import (OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view,
+                                   inline_serializer)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser
@@ -20,7 +21,8 @@ from . import inbound, outbound, selectors
 from .providers.base import PaymentProvider
 from .providers.registry import provider_named
 from .serializers import (OrderTimelineSerializer, PaymentLinkSerializer, PaymentResultSerializer,
-                          PaymentStatusSerializer, WalletPaymentSerializer)
+                          PaymentStatusSerializer, WalletPaymentSerializer, WechatNotifyAnswerSerializer,
+                          WechatPayLinkSerializer)
 
 # What asking the provider can answer besides the order's own refusals (409 a late payment for a closed order).
 GATEWAY_ERRORS = {
@@ -55,12 +57,17 @@ class PaymentAPIViewSet(ViewSet):
     name) and documents its own wire format; `routes(prefix)` gives its URLs."""
 
     provider_name = ""
+    link_serializer = PaymentLinkSerializer  # the link's answer (WeChat's Native pay names it code_url, a QR code)
+    has_return = True     # whether the cashier sends the buyer back with signed parameters (Native pay does not)
     schema = PaymentSchema()
     throttle_scope = None  # ScopedThrottle's scope, set per action (the poll's is per student)
 
     @property
     def provider(self) -> PaymentProvider:
-        return provider_named(self.provider_name)
+        try:
+            return provider_named(self.provider_name)
+        except LookupError:  # a way to pay this deployment does not offer (WeChat Pay without a merchant number)
+            raise Http404 from None
 
     @extend_schema(parameters=[OpenApiParameter(
         "device", OpenApiTypes.STR, enum=outbound.DEVICES,
@@ -71,7 +78,7 @@ class PaymentAPIViewSet(ViewSet):
         """The cashier link for the user's unpaid order (a 0.00 order is paid at once, without one)."""
         devices = request.query_params.getlist("device") or ["desktop"]
         device = devices[0] if len(devices) == 1 else ""  # sent twice: refused like any other wrong value
-        return Response(PaymentLinkSerializer(outbound.payment_link(
+        return Response(self.link_serializer(outbound.payment_link(
             self.provider, user_id=request.user.id, order_number=order_number, device=device)).data)
 
     @extend_schema(responses={200: PaymentResultSerializer, 404: error("unknown order or someone else's"),
@@ -100,7 +107,7 @@ class PaymentAPIViewSet(ViewSet):
         params, malformed = provider.read_notify(request._request)
         accepted = params is not None and inbound.payment_notify(provider, params, malformed=malformed)
         answer = provider.notify_answer(accepted)
-        return HttpResponse(answer.body, content_type=answer.content_type)
+        return HttpResponse(answer.body, content_type=answer.content_type or None, status=answer.status)
 
     @extend_schema(**notify_schema(OpenApiTypes.OBJECT))
     @action(detail=False, methods=["post"], **NOTIFY_OPTIONS)
@@ -119,8 +126,9 @@ class PaymentAPIViewSet(ViewSet):
     def routes(cls, prefix: str) -> list:
         """The provider's URLs under payments/: `prefix`/<order_number>/ (link), result/, query/<order_number>/,
         and the notify with and without a trailing slash. The link's catch-all comes last."""
+        returns = [path(f"{prefix}/result/", cls.action_view("get", "return_result"), name=f"{prefix}-result")]
         return [
-            path(f"{prefix}/result/", cls.action_view("get", "return_result"), name=f"{prefix}-result"),
+            *(returns if cls.has_return else []),
             path(f"{prefix}/query/<str:order_number>/", cls.action_view("get", "query"), name=f"{prefix}-query"),
             path(f"{prefix}/notify", cls.action_view("post", "notify"), name=f"{prefix}-notify"),
             path(f"{prefix}/notify/", cls.action_view("post", "notify_slash")),
@@ -157,6 +165,40 @@ class AlipayAPIViewSet(PaymentAPIViewSet):
     trade.query poll, and Alipay's form-encoded notify answered with the plain-text `success` or `fail`."""
 
     provider_name = "alipay"
+
+
+WechatNotifySerializer = inline_serializer("WechatPayNotify", {
+    "id": serializers.CharField(), "create_time": serializers.CharField(), "event_type": serializers.CharField(),
+    "resource_type": serializers.CharField(), "summary": serializers.CharField(),
+    "resource": inline_serializer("WechatPayNotifyResource", {
+        "algorithm": serializers.CharField(), "ciphertext": serializers.CharField(),
+        "associated_data": serializers.CharField(), "nonce": serializers.CharField(),
+        "original_type": serializers.CharField()})})
+
+WECHAT_NOTIFY = ("WeChat Pay's JSON notify (API v3): Wechatpay-Signature over timestamp, nonce and the raw body, "
+                 "checked with the WeChat Pay public key; the AES-256-GCM resource decrypted with the APIv3 key. "
+                 "HTTP 204 (no body) after the effect is committed; otherwise 400 with "
+                 '`{"code": "FAIL", "message": ...}`, and WeChat retries. No session or token.')
+
+
+def wechat_notify_schema(description: str) -> dict:
+    return {"request": {"application/json": WechatNotifySerializer},
+            "responses": {204: None, 400: WechatNotifyAnswerSerializer}, "auth": [],
+            "description": description}
+
+
+@extend_schema_view(
+    link=extend_schema(responses={200: WechatPayLinkSerializer, **GATEWAY_ERRORS}),
+    notify=extend_schema(**wechat_notify_schema(WECHAT_NOTIFY)),
+    notify_slash=extend_schema(**wechat_notify_schema(f"{WECHAT_NOTIFY} The same endpoint with a trailing slash.")),
+)
+class WechatPayAPIViewSet(PaymentAPIViewSet):
+    """WeChat Pay Native (QR): the link is the `code_url` the SPA shows as a QR code (null for a 0.00 order);
+    there is no return (the SPA polls `query`); the notify is WeChat's signed, encrypted JSON."""
+
+    provider_name = "wechat"
+    link_serializer = WechatPayLinkSerializer
+    has_return = False
 
 
 class WalletAPIViewSet(PaymentAPIViewSet):

@@ -383,7 +383,8 @@ class AlipayProvider:
     def close(self, order_number: str) -> CloseResult:
         return close(out_trade_no=order_number)
 
-    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "") -> RefundResult:
+    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "",
+               total: Decimal | None = None) -> RefundResult:
         return refund(out_trade_no=order_number, amount=amount, out_request_no=request_no, reason=reason)
 
     def refund_query(self, *, order_number: str, request_no: str) -> RefundLookup:

@@ -107,6 +107,7 @@ class Rejection:
 class NotifyAnswer:
     body: str
     content_type: str
+    status: int = 200             # the HTTP status the gateway reads (some answer 204, or 4xx/5xx to be retried)
 
 
 class PaymentProvider(Protocol):
@@ -118,7 +119,7 @@ class PaymentProvider(Protocol):
     key_fields: tuple[str, ...]   # an inbound message's identifying fields, kept first in a bounded record
 
     def pay_url(self, request: PayRequest, *, device: str = "desktop") -> str:
-        """The cashier URL to send the buyer to (`device` is "desktop" or "mobile")."""
+        """The cashier URL to send the buyer to (`device` is "desktop" or "mobile"), or what the buyer scans."""
 
     def claim(self, params: dict) -> Claim:
         """The order and trade an inbound message names, unverified."""
@@ -142,8 +143,9 @@ class PaymentProvider(Protocol):
     def close(self, order_number: str) -> CloseResult:
         """Close the unpaid trade so it can no longer be paid."""
 
-    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "") -> RefundResult:
-        """Refund `amount`, idempotent by `request_no`."""
+    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "",
+               total: Decimal | None = None) -> RefundResult:
+        """Refund `amount` of the trade's `total` (some gateways want both), idempotent by `request_no`."""
 
     def refund_query(self, *, order_number: str, request_no: str) -> RefundLookup:
         """Whether the refund made under `request_no` went through, and for how much."""

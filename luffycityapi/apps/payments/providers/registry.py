@@ -6,6 +6,7 @@ from luffycityapi.apps.orders.models import Order
 from luffycityapi.apps.orders.services import PayMethod
 from luffycityapi.core.errors import ShopError
 
+from . import wechat
 from .alipay import AlipayProvider
 from .base import PaymentProvider
 from .wallet import WalletProvider
@@ -61,4 +62,6 @@ def provider_named(name: str) -> PaymentProvider:
 
 
 register(AlipayProvider(pay_type=Order.PayType.ALIPAY))
+if wechat.enabled():  # optional: offered only where a merchant number is configured
+    register(wechat.WechatPayProvider(pay_type=Order.PayType.WECHAT))
 register(WalletProvider(pay_type=Order.PayType.WALLET))

@@ -79,7 +79,8 @@ class WalletProvider:
             return CloseResult.ALREADY_PAID
         return CloseResult.NOT_EXIST
 
-    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "") -> RefundResult:
+    def refund(self, *, order_number: str, amount: Decimal, request_no: str, reason: str = "",
+               total: Decimal | None = None) -> RefundResult:
         """Credit the wallet the order was paid from, once per request_no (a repeat moves nothing and says so;
         the refund query then confirms the first)."""
         paid = user_selectors.wallet_entry_by_key(_pay_key(order_number))

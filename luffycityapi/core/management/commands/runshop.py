@@ -32,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, no_prepare, **options):
         if not no_prepare:
             call_command("alipay_keys")
+            if settings.WECHATPAY_SANDBOX:
+                call_command("wechatpay_keys")  # the merchant key, the sandbox's WeChat Pay key, the APIv3 key
             call_command("check")  # a missing or garbled Alipay key stops the start here, with its file named
             call_command("migrate", interactive=False, verbosity=0)
             call_command("seed_demo")
