@@ -65,7 +65,7 @@ test('admin: finance sees the refund form and refunds one course', { timeout: 12
     const page = await context.newPage()
     await adminLogin(page, FINANCE)
     await page.locator('#revenue-chart svg').waitFor()
-    assert.match(await page.locator('#revenue-chart').innerText(), /合计 \d+\.\d\d 元/, 'the index shows the revenue chart')
+    assert.match(await page.locator('#revenue-chart').innerText(), /收入 \d+\.\d\d 元/, 'the index shows the revenue chart')
     await snap(page, 'finance-index')
     await openOrder(page, snap, 'finance')
     await snap(page, 'finance-order')
