@@ -123,7 +123,7 @@ def test_payment_event_codes_have_labels(support, paid_order):
 @pytest.mark.parametrize("code, shown", [
     ("fulfilled", "已确认支付并发放课程"), ("not_exist", "交易不存在（买家未打开支付页）"), ("40004", "业务处理失败"),
     ("error: gateway_timeout", "出错：支付网关超时"), ("rejected: quarantined", "已拒绝：已隔离待处理"),
-    ("order_status=1", "订单状态：已支付"), ("TRADE_SUCCESS", "支付成功"), ("", "-"), ("something_new", "something_new"),
+    ("order_status=1", "订单状态：已支付"), ("ignored: refund notification", "已忽略：退款通知"), ("TRADE_SUCCESS", "支付成功"), ("", "-"), ("something_new", "something_new"),
 ])
 def test_labels(code, shown):
     assert labels.label(code) == shown

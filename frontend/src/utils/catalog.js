@@ -5,8 +5,8 @@ export const SORTS = [
   { value: '', label: '综合' },
   { value: 'newest', label: '最新' },
   { value: 'popular', label: '最热' },
-  { value: 'price', label: '价格从低到高' },
-  { value: '-price', label: '价格从高到低' },
+  { value: 'price', label: '价格↑', title: '价格从低到高' },
+  { value: '-price', label: '价格↓', title: '价格从高到低' },
 ]
 const SORT_VALUES = new Set(SORTS.map((s) => s.value))
 export const SEARCH_MAX = 50

@@ -39,6 +39,7 @@ LABELS = {
     "gateway_error": "支付网关返回错误",
     "payment_config_invalid": "支付配置有误",
     "database": "数据库错误",
+    "refund notification": "退款通知",
 }
 
 ORDER_STATUS = {"0": "未支付", "1": "已支付", "2": "已取消", "3": "已超时", "4": "已退款"}
@@ -60,8 +61,9 @@ def label(code) -> str:
     if match:
         return f"订单状态：{ORDER_STATUS.get(match.group(1), match.group(1))}"
     head, sep, rest = text.partition(":")
-    if sep and head.strip() in ("error", "rejected"):
-        prefix = "出错" if head.strip() == "error" else "已拒绝"
+    prefixes = {"error": "出错", "rejected": "已拒绝", "ignored": "已忽略"}
+    if sep and head.strip() in prefixes:
+        prefix = prefixes[head.strip()]
         return f"{prefix}：{label(rest)}"
     return text
 
