@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MYSQL_STAMP := $(VENV)/.installed-mysql
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps bench-web cluster clean
+.PHONY: run test test-python test-frontend test-e2e install install-frontend build-frontend soak bench bench-deps bench-web cluster cluster-soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -97,6 +97,14 @@ cluster: $(STAMP) bench-deps build-frontend
 	$(MAKE) --no-print-directory $(MYSQL_STAMP)
 	@scripts/ensure-nginx.sh
 	$(BIN)/python -m harness.cluster
+
+# `make cluster-soak`: the soak's scenario through nginx on 127.0.0.1:8816 across two nodes (127.0.0.2/.3:8817) while
+# node-b is SIGKILLed and restarted and node-a's Celery worker is SIGSTOPped and SIGTERMed; MariaDB luffycity_csoak,
+# Redis db 11. Non-zero exit on any violation. CLUSTER_SOAK_ARGS=--short (CI), "--students 50", etc.
+cluster-soak: $(STAMP) bench-deps build-frontend
+	$(MAKE) --no-print-directory $(MYSQL_STAMP)
+	@scripts/ensure-nginx.sh
+	$(BIN)/python -m soak.cluster $(CLUSTER_SOAK_ARGS)
 
 clean:
 	rm -rf var frontend/dist

@@ -47,7 +47,7 @@ def bench_shop(n_create: int, n_notify_users: int, password: str) -> Pools:
     discount_window("压测限时活动", 7, [(c, (1, 2, 3)[i % 3], values[i % 3]) for i, c in enumerate(courses) if i % 4 == 0])
     CourseChapter.objects.bulk_create([CourseChapter(course=c, orders=n, name=f"第 {n} 章")
                                        for c in courses for n in range(1, 4)])
-    CourseLesson.objects.bulk_create([CourseLesson(chapter=ch, orders=n, name=f"第 {n} 节", duration="10:00")
+    CourseLesson.objects.bulk_create([CourseLesson(chapter=ch, orders=n, name=f"第 {n} 节", duration=600)
                                       for ch in CourseChapter.objects.all() for n in range(1, 5)])
 
     # one real hash by the first of the settings' PASSWORD_HASHERS, shared by every bench user

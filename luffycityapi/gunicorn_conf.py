@@ -5,6 +5,10 @@ string."""
 from luffycityapi.core.logconfig import logging_config
 
 accesslog = "-"
+# Behind nginx's upstream keepalive (deploy/luffycity.nginx.conf, 60 s idle) the server must keep an idle connection
+# longer than the proxy does: with gunicorn's default 2 s, nginx writes a request into a connection gunicorn is
+# closing and gets a reset, which it may not retry for a POST (`make cluster-soak` saw these 502s).
+keepalive = 75
 logconfig_dict = logging_config()
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from luffycityapi.apps.learning import views as learning_views
 from luffycityapi.apps.payments.urls import order_urlpatterns as payment_order_urls
 from luffycityapi.core import views as core_views
 
@@ -14,7 +15,11 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[],
                                                  authentication_classes=[]), name="docs"),
     path("users/", include("luffycityapi.apps.users.urls")),
+    # The lesson list knows who may play what (ownership): it lives in learning, at the course's address.
+    path("courses/<int:course_id>/lessons/", learning_views.CourseLessonsView.as_view(), name="course-lessons"),
     path("courses/", include("luffycityapi.apps.courses.urls")),
+    path("learn/", include("luffycityapi.apps.learning.urls")),
+    path("refund-requests/", include("luffycityapi.apps.refund_requests.urls")),
     path("cart/", include("luffycityapi.apps.cart.urls")),
     path("coupon/", include("luffycityapi.apps.coupon.urls")),
     path("orders/", include("luffycityapi.apps.orders.urls")),

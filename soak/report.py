@@ -2,7 +2,7 @@
 from soak.shop import stats
 
 
-def print_figures(args, tally, killed, audit_code, seconds):
+def print_figures(args, tally, killed, audit_code, seconds, name="soak"):
     """The summary block, ending in PASS or FAIL."""
     total = sum(stats.requests.values())
     by_kind = ", ".join(f"{k} {v}" for k, v in sorted(stats.requests.items()))
@@ -11,7 +11,8 @@ def print_figures(args, tally, killed, audit_code, seconds):
     print("\n===== soak figures =====")
     print(f"duration: {seconds:.0f} s; students {args.students}; orders {sum(tally[k] for k in ('paid', 'cancelled', 'timed out'))} "
           f"(paid {tally['paid']}, cancelled {tally['cancelled']}, timed out {tally['timed out']}, "
-          f"of those late payments refunded {tally['late payments refunded']})")
+          f"of those late payments refunded {tally['late payments refunded']}; cancels sent after the deadline "
+          f"{stats.late_cancels})")
     print(f"requests: {total} ({by_kind})")
     print(f"5xx answers: {five_xx} ({stats.gateway_errors} gateway 502/503 under injected faults); "
           f"connections cut: {stats.connection_errors}; client retries: {stats.retries}")
@@ -27,4 +28,4 @@ def print_figures(args, tally, killed, audit_code, seconds):
     print(f"violations: {len(stats.violations)}")
     for line in stats.violations[:30]:
         print(f"  - {line}")
-    print(f"soak: {'PASS' if not stats.violations else 'FAIL'}", flush=True)
+    print(f"{name}: {'PASS' if not stats.violations else 'FAIL'}", flush=True)

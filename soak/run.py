@@ -37,15 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import stack  # noqa: E402 - needs ROOT on sys.path
-from harness.seed import gift, soak_shop  # noqa: E402
-from soak import shop  # noqa: E402
+from harness.seed import soak_shop  # noqa: E402
+from soak import phases, shop  # noqa: E402
 from soak.books import check_books, run_audit, settle  # noqa: E402
-from soak.faults import check_replaced, inject_faults, kill_a_worker  # noqa: E402
+from soak.faults import check_replaced, kill_a_worker  # noqa: E402
 from soak.report import print_figures  # noqa: E402
-from soak.shop import run_pool, sim, stats  # noqa: E402
+from soak.shop import sim, stats  # noqa: E402
 from soak.stack import VAR, soak_environment, start  # noqa: E402
-from soak.storm import Storm  # noqa: E402
-from soak.students import FIRST_FATES, Student, student_first_order, student_journey  # noqa: E402
 
 
 def main() -> int:
@@ -81,36 +79,15 @@ def main() -> int:
         sim("config", notify_order="after", notify_after_delay_seconds=3)  # our 4 copies land first
         print(f"soak: stack ready after {time.monotonic() - started:.0f}s; {args.students} students", flush=True)
 
-        # Phase A: students sign up, get credits/coupons, place the order that will be cancelled or expire.
-        students = [Student(n) for n in range(args.students)]
-        first_orders = {}
-
-        def sign_up(student):
-            student.register_and_login()
-            student.coupon_logs = gift(student.user_id, coupon_ids if student.n % 3 == 0 else [],
-                                       500 if student.n % 2 == 0 else 0)
-            first_orders[student.n] = student_first_order(student, course_ids,
-                                                          FIRST_FATES[student.n % len(FIRST_FATES)])
-
-        run_pool(sign_up, students, 12)
+        students, first_orders = phases.sign_up(args.students, course_ids, coupon_ids)
         print(f"soak: phase A done at {time.monotonic() - started:.0f}s "
               f"({len(first_orders)} first orders)", flush=True)
 
         # Phase B: the storm. Pay 4 orders each, bursts out of order, faults, cancels, expiries, a SIGKILL.
-        storm = Storm(args.runners)
-        stop_faults = threading.Event()
-        faults = threading.Thread(target=inject_faults, args=(stop_faults,), daemon=True)
-        faults.start()
         expected = args.students * 4
         killer = threading.Thread(target=kill_a_worker, args=(processes, lambda: stats.bursts_done >= expected * 0.4,
                                                                 killed), daemon=True)
-        killer.start()
-        tamper = {"notify": 3, "return": 3}
-        run_pool(lambda s: student_journey(s, course_ids, storm, first_orders[s.n], tamper),
-                 [s for s in students if s.n in first_orders], 10)
-        storm.close()
-        stop_faults.set()
-        killer.join(timeout=5)
+        phases.storm(students, first_orders, course_ids, args.runners, [killer])
         print(f"soak: storm done at {time.monotonic() - started:.0f}s", flush=True)
 
         check_replaced(processes, args.workers, killed)
@@ -118,8 +95,6 @@ def main() -> int:
         # Everything lands: expiries (countdown or sweeper), late-payment refunds (retried every minute).
         settle(max_wait=args.timeout + 200)
         tally = check_books(students)
-        if len(storm.paid_numbers) < expected:
-            stats.violation(f"only {len(storm.paid_numbers)} of {expected} payments were stormed")
     finally:
         processes.stop()
     audit_code, audit_text = run_audit(env)

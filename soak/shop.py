@@ -6,6 +6,8 @@ from collections import Counter
 
 import requests
 
+from soak.inflight import Failure, InFlight, is_proxy_failure, retry_safe
+
 HTTP_TIMEOUT = 30
 PAID = ("TRADE_SUCCESS", "TRADE_FINISHED")
 # Endpoints that talk to the gateway: a 502/503 from them is the clear error an injected gateway fault must give.
@@ -29,6 +31,7 @@ class Stats:
         self.sandbox_duplicates = 0
         self.violations = []
         self.bursts_done = 0
+        self.late_cancels = 0           # cancels that reached an order after its deadline (it had timed out)
 
     def count(self, field, n=1):
         with self.lock:
@@ -50,6 +53,9 @@ class Stats:
 
 stats = Stats()
 BASE = ""  # http://127.0.0.1:<port>, set once by connect()
+# The cluster soak's node kills, which explain the proxy's own failures of requests in flight on a killed node;
+# None in `make soak` (no proxy: any 5xx that is not a gateway fault is a violation there).
+outage: InFlight | None = None
 _local = threading.local()
 
 
@@ -75,11 +81,13 @@ def call(kind, method, path, *, token=None, retries=4, session=None, **kwargs) -
         headers["Authorization"] = f"Bearer {token}"
     url = path if path.startswith("http") else BASE + path
     for attempt in range(retries + 1):
+        started = time.monotonic()
         try:
             response = (session or thread_session()).request(method, url, headers=headers, timeout=HTTP_TIMEOUT,
                                                              allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
             stats.count("connection_errors")
+            connection_failure(kind, method, path, exc, started)
             if attempt == retries:
                 stats.violation(f"{kind} {method} {path}: no answer after {retries + 1} tries ({exc.__class__.__name__})")
                 raise
@@ -87,6 +95,13 @@ def call(kind, method, path, *, token=None, retries=4, session=None, **kwargs) -
             time.sleep(0.5 + attempt)
             continue
         stats.answered(kind, response)
+        explained = proxy_failure(kind, method, path, response, started)
+        if explained is not None:  # failed in flight on a killed node: again only what the shop dedupes
+            if explained and attempt < retries and retry_safe(kind, method):
+                stats.count("retries")
+                time.sleep(0.3 + attempt * 0.5)
+                continue
+            return response
         if response.status_code >= 500:
             if response.status_code in (502, 503) and kind in GATEWAY_KINDS:
                 stats.count("gateway_errors")
@@ -98,6 +113,25 @@ def call(kind, method, path, *, token=None, retries=4, session=None, **kwargs) -
             stats.violation(f"{kind} {method} {path}: HTTP {response.status_code} {response.text[:200]}")
         return response
     raise AssertionError("unreachable")
+
+
+def proxy_failure(kind, method, path, response, started) -> bool | None:
+    """None unless `response` is the proxy's own failure (cluster soak); then whether a node kill explains it
+    (an unexplained one is a violation)."""
+    if outage is None or not is_proxy_failure(response.status_code, response.headers.get("Content-Type", "")):
+        return None
+    failure = Failure(kind, method, path, started, time.monotonic(), str(response.status_code))
+    if outage.failed(failure):
+        return True
+    stats.violation(f"{failure.line()}: the proxy failed a request no node kill explains")
+    return False
+
+
+def connection_failure(kind, method, path, exc, started) -> None:
+    """In the cluster soak, a connection to nginx cut or timed out is judged like the proxy's own failures."""
+    if outage is not None and not outage.failed(Failure(kind, method, path, started, time.monotonic(),
+                                                        exc.__class__.__name__)):
+        stats.violation(f"{kind} {method} {path}: {exc.__class__.__name__}, and no node kill explains it")
 
 
 def sim(path, http="POST", **body) -> requests.Response:

@@ -7,11 +7,15 @@ from harness.stack import ROOT, Stack, celery_worker_with_beat, configure_enviro
 VAR = ROOT / "var" / "soak"
 
 
+def soak_settings(timeout: int) -> dict:
+    """The sandbox on, a 2 s gateway timeout and orders that expire in `timeout` s (the cluster soak's too)."""
+    return {"ALIPAY_SANDBOX": "true", "ALIPAY_TIMEOUT_SECONDS": "2", "ORDER_TIMEOUT_SECONDS": str(timeout),
+            "SANDBOX_NOTIFY_TIME_SCALE": "0.01", "JWT_ACCESS_MINUTES": "60"}
+
+
 def soak_environment(port: int, database_url: str, redis_url: str, timeout: int) -> dict:
-    """The production settings with the sandbox on, a 2 s gateway timeout and orders that expire in `timeout` s."""
-    return configure_environment("soak", port, database_url, redis_url, VAR_DIR=str(VAR), ALIPAY_SANDBOX="true",
-                                 ALIPAY_TIMEOUT_SECONDS="2", ORDER_TIMEOUT_SECONDS=str(timeout),
-                                 SANDBOX_NOTIFY_TIME_SCALE="0.01", JWT_ACCESS_MINUTES="60")
+    """The production settings with soak_settings(timeout)."""
+    return configure_environment("soak", port, database_url, redis_url, VAR_DIR=str(VAR), **soak_settings(timeout))
 
 
 def start(stack: Stack, port: int, workers: int, threads: int) -> None:

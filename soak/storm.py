@@ -75,16 +75,23 @@ class Storm:
     def _notify(self, number: str, body: str):
         """One delivery, retried as Alipay would while the answer is not `success` (at most 6 tries)."""
         for attempt in range(6):
+            started = time.monotonic()
             try:
                 r = thread_session().post(f"{shop.BASE}/api/payments/alipay/notify", data=body, timeout=HTTP_TIMEOUT,
                                           headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-            except requests.RequestException:
+            except requests.RequestException as exc:
                 stats.count("connection_errors")
+                shop.connection_failure("notify", "POST", "/api/payments/alipay/notify", exc, started)
                 stats.count("retries")
                 time.sleep(0.5 + attempt)
                 continue
             stats.answered("notify", r, notify_answers=r.text if r.status_code == 200 else f"HTTP {r.status_code}")
             stats.count("notify_deliveries")
+            explained = shop.proxy_failure("notify", "POST", "/api/payments/alipay/notify", r, started)
+            if explained is not None:  # failed on a killed node: Alipay sends it again, as for any non-success
+                stats.count("retries")
+                time.sleep(0.5 + attempt)
+                continue
             if r.status_code >= 500:
                 stats.violation(f"notify {number}: HTTP {r.status_code}")
             if r.status_code == 200 and r.text == "success":

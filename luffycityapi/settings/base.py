@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between machines comes from the environment
 (see ../shared/docs/api-contract.md); the dev/test/prod modules only change defaults."""
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -38,7 +39,9 @@ INSTALLED_APPS = [
     "luffycityapi.apps.cart",
     "luffycityapi.apps.coupon",
     "luffycityapi.apps.orders",
+    "luffycityapi.apps.learning",
     "luffycityapi.apps.payments",
+    "luffycityapi.apps.refund_requests",
     "luffycityapi.apps.demo",
 ]
 
@@ -278,6 +281,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- the shop ---
 ORDER_TIMEOUT_SECONDS = env.int("ORDER_TIMEOUT_SECONDS", default=900)
 CREDIT_TO_MONEY = env.int("CREDIT_TO_MONEY", default=10)  # credits per yuan
+# A wallet top-up order's amount, in yuan ("%.2f" strings; the bounds are inclusive).
+WALLET_TOPUP_MIN = Decimal(env.str("WALLET_TOPUP_MIN", default="1.00"))
+WALLET_TOPUP_MAX = Decimal(env.str("WALLET_TOPUP_MAX", default="5000.00"))
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=60)
 # Browsers may reuse a course list/detail answer this long (less near a discount window); then revalidate (ETag).
 CATALOGUE_HTTP_MAX_AGE = env.int("CATALOGUE_HTTP_MAX_AGE", default=30)
@@ -327,3 +333,15 @@ RECONCILE_UNPAID_AFTER_SECONDS = env.int("RECONCILE_UNPAID_AFTER_SECONDS", defau
 RECONCILE_LOOKBACK_HOURS = env.int("RECONCILE_LOOKBACK_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["reconcile-unpaid"] = {"task": "payments.reconcile_unpaid", "schedule": PERIODIC_SECONDS}
 CELERY_BEAT_SCHEDULE["reconcile-daily"] = {"task": "payments.reconcile_recent", "schedule": 24 * 3600.0}
+
+# --- studying and the refund policy (apps/learning; README "Studying") ---
+# Lesson videos live under LESSON_MEDIA_ROOT (default: the tiny samples shipped in apps/learning/sample_videos).
+# Play URLs are signed per user and lesson and expire after LESSON_URL_MAX_AGE seconds. With
+# LESSON_MEDIA_ACCEL_PREFIX set (production behind nginx, e.g. /protected-media/) the media view answers with
+# X-Accel-Redirect to that internal location instead of streaming the file itself (deploy/RUNBOOK.md).
+LESSON_MEDIA_ROOT = env("LESSON_MEDIA_ROOT", default="")
+LESSON_URL_MAX_AGE = env.int("LESSON_URL_MAX_AGE", default=2 * 3600)
+LESSON_MEDIA_ACCEL_PREFIX = env("LESSON_MEDIA_ACCEL_PREFIX", default="")
+# A course line is refundable within REFUND_WINDOW_DAYS of payment while under REFUND_MAX_PROGRESS percent watched.
+REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=7)
+REFUND_MAX_PROGRESS = env.int("REFUND_MAX_PROGRESS", default=30)

@@ -39,6 +39,8 @@ OWNED = {  # every route that takes an order number, and how to call it
     "api/orders/<str:order_number>/cancel/": ("post", ""),
     "api/payments/alipay/<str:order_number>/": ("get", ""),
     "api/payments/alipay/query/<str:order_number>/": ("get", ""),
+    "api/payments/wallet/<str:order_number>/": ("post", ""),
+    "api/payments/wallet/query/<str:order_number>/": ("get", ""),
     "api/orders/<str:order_number>/timeline/": ("get", ""),
 }
 

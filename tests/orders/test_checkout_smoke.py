@@ -37,8 +37,11 @@ def test_order_with_coupon_then_cancel_returns_it(auth_client, make_course, coup
 
     body = {"pay_type": 0, "user_coupon_id": log.id, "credit": 0}
     quote = auth_client.post("/api/orders/quote/", body, format="json").json()
+    methods = {m["pay_type"]: m for m in quote.pop("pay_types")}
     assert quote == {"total_price": "498.99", "discount_price": "20.00", "real_price": "478.99",
-                     "max_use_credit": 0, "credit": 0}
+                     "max_use_credit": 0, "credit": 0, "pay_type": 0}
+    assert methods[0] == {"pay_type": 0, "name": "支付宝", "balance": None, "available": True}
+    assert methods[2] == {"pay_type": 2, "name": "余额", "balance": "0.00", "available": False}
 
     with django_capture_on_commit_callbacks(execute=True):
         created = auth_client.post("/api/orders/", body, format="json")

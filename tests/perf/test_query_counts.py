@@ -182,7 +182,7 @@ def test_the_hand_built_course_rows_equal_drfs_own(make_course, make_discount):
     discounted = make_course(price="1579.00", category=CourseCategory.objects.create(name="Python"))
     make_discount(discounted, value="0.88")
     chapter = CourseChapter.objects.create(course=discounted, name="第一章")
-    CourseLesson.objects.create(chapter=chapter, name="第一节", duration="10:00", free_trail=True)
+    CourseLesson.objects.create(chapter=chapter, name="第一节", duration=600, free_trail=True)
     now = timezone.now()
 
     for course in selectors.course_list():

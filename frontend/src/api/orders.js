@@ -16,3 +16,7 @@ export const cancelOrder = (orderNumber) =>
 /** The order's payment timeline: {order_number, order_status, get_order_status_display, events: [...]}, oldest first. */
 export const fetchOrderTimeline = (orderNumber) =>
   http.get(`/orders/${encodeURIComponent(orderNumber)}/timeline/`).then((r) => r.data)
+
+/** A wallet top-up order {order_number, real_price, order_timeout, ...}, paid through `pay_type`'s cashier. */
+export const createTopup = (amount, payType = 0) =>
+  http.post('/orders/topup/', { amount, pay_type: payType }).then((r) => r.data)

@@ -23,3 +23,10 @@ export const relayAlipayResult = (search) => {
 /** {order_status, ...}; the server asks the gateway when the order is still unpaid. */
 export const queryAlipay = (orderNumber) =>
   http.get(`/payments/alipay/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+
+/**
+ * Pay a wallet (余额) order from the balance at once: {order_number, order_status, money, ...}. A repeat is
+ * success and charges nothing; 400 wallet_insufficient when the balance is too small.
+ */
+export const payWithWallet = (orderNumber) =>
+  http.post(`/payments/wallet/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)

@@ -17,3 +17,6 @@ export const fetchMe = () => http.get('/users/me/').then((r) => r.data)
 export const fetchMyCourses = (params = {}) => http.get('/users/courses/', { params }).then((r) => r.data)
 
 export const fetchMyCredits = (params = {}) => http.get('/users/credits/', { params }).then((r) => r.data)
+
+/** The wallet: {money: "12.30", entries: [{amount, reason, order_number, operation_display, created_time}]}. */
+export const fetchWallet = () => http.get('/users/wallet/').then((r) => r.data)

@@ -18,6 +18,14 @@ import { payDevice } from '@/utils/device'
  * @param {{onClose?: Function, onEnded?: Function, onFailed?: Function}} hooks what the view does after
  *   the overlay is closed ("稍后支付" / "查看我的订单"), after the order ended, after getting the link failed.
  */
+/** Order.PayType of the wallet (余额): paid at once from the balance, no cashier to open. */
+export const WALLET_PAY_TYPE = 2
+
+/** Ways to pay that need no cashier: pay_type → how the orders store pays them directly. */
+const DIRECT_PAY = {
+  [WALLET_PAY_TYPE]: (orders, orderNumber) => orders.payWithWallet(orderNumber),
+}
+
 export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
   const orders = useOrdersStore()
   const router = useRouter()
@@ -33,7 +41,16 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
    * @param {{timeoutSeconds?: number|null, realPrice?: string}} opts
    * @returns {Promise<'opened'|'paid'>}
    */
-  async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '' } = {}) {
+  async function startPayment(orderNumber, { timeoutSeconds = null, realPrice = '', payType = null } = {}) {
+    const direct = DIRECT_PAY[payType]
+    if (direct) {
+      const paid = await direct(orders, orderNumber)
+      if (statusOf(paid) === ORDER_STATUS.PAID) {
+        goSuccess(orderNumber)
+        return 'paid'
+      }
+      throw new Error('支付未完成，请稍后在我的订单中查看')
+    }
     let data
     try {
       data = await orders.payLink(orderNumber, payDevice())
@@ -84,9 +101,10 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
       return await startPayment(order.order_number, {
         timeoutSeconds: orderRemainingSeconds(order, Date.now(), loadedAt),
         realPrice: order.real_price || '',
+        payType: Number.isInteger(order.pay_type) ? order.pay_type : null,
       })
     } catch (e) {
-      ElMessage.error(errorMessage(e, '获取支付链接失败'))
+      ElMessage.error(errorMessage(e, DIRECT_PAY[order.pay_type] ? '支付失败' : '获取支付链接失败'))
       if (onFailed) onFailed(e)
       return 'failed'
     }

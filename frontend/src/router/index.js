@@ -10,6 +10,13 @@ export const routes = [
     props: true,
     meta: { title: '课程详情' },
   },
+  {
+    path: '/learn/:id',
+    name: 'learn',
+    component: () => import('@/views/Learn.vue'),
+    props: true,
+    meta: { title: '学习' }, // free previews play for anyone; the API signs the rest for owners only
+  },
   { path: '/login', name: 'login', component: () => import('@/views/Login.vue'), meta: { title: '登录', guest: true } },
   {
     path: '/register',
@@ -40,6 +47,7 @@ export const routes = [
       { path: '', redirect: '/user/orders' },
       { path: 'orders', name: 'user-orders', component: () => import('@/views/user/UserOrders.vue'), meta: { title: '我的订单', auth: true } },
       { path: 'courses', name: 'user-courses', component: () => import('@/views/user/UserCourses.vue'), meta: { title: '我的课程', auth: true } },
+      { path: 'wallet', name: 'user-wallet', component: () => import('@/views/user/UserWallet.vue'), meta: { title: '我的钱包', auth: true } },
       { path: 'credits', name: 'user-credits', component: () => import('@/views/user/UserCredits.vue'), meta: { title: '我的积分', auth: true } },
     ],
   },

@@ -29,7 +29,7 @@ export const useCheckoutStore = defineStore('checkout', {
     discountType: DISCOUNT_COUPON, // coupon OR credits, like the seed
     userCouponId: -1, // -1 = no coupon
     credit: 0,
-    payType: 0, // 0 = Alipay
+    payType: 0, // 0 = Alipay; the choices are the quote's pay_types (only what the server offers)
     quote: null, // {total_price, discount_price, real_price, max_use_credit}
     quoteError: '',
     quoteErrorCode: '',
@@ -51,7 +51,17 @@ export const useCheckoutStore = defineStore('checkout', {
       if (max === null) return s.hasCredit || 0
       return Math.max(0, Math.min(max, s.hasCredit || max))
     },
-    canPay: (s) => s.courses.length > 0 && !!s.quote && !s.quoting && !s.quoteError && !s.submitting,
+    /** The ways to pay the server offers for this quote: [{pay_type, name, balance, available}]. */
+    payMethods: (s) => (s.quote && Array.isArray(s.quote.pay_types) ? s.quote.pay_types : []),
+    payMethodOk: (s) => {
+      const methods = s.quote && Array.isArray(s.quote.pay_types) ? s.quote.pay_types : null
+      if (!methods) return true // an answer without the list: the server checks the choice
+      const m = methods.find((x) => x.pay_type === s.payType)
+      return !!m && m.available !== false
+    },
+    canPay(s) {
+      return s.courses.length > 0 && !!s.quote && !s.quoting && !s.quoteError && !s.submitting && this.payMethodOk
+    },
   },
   actions: {
     async load() {
@@ -97,6 +107,13 @@ export const useCheckoutStore = defineStore('checkout', {
       this.userCouponId = -1
       this.credit = Math.max(0, n)
       this.scheduleQuote()
+    },
+    setPayType(payType) {
+      const m = this.payMethods.find((x) => x.pay_type === payType)
+      if (!m || m.available === false || payType === this.payType) return false
+      this.payType = payType
+      this.scheduleQuote()
+      return true
     },
     useMaxCredit() {
       this.setCredit(this.maxCredit)

@@ -88,6 +88,9 @@ export const useOrdersStore = defineStore('orders', {
       }
       return data
     },
+    async payWithWallet(orderNumber) {
+      return paymentsApi.payWithWallet(orderNumber)
+    },
     async payLink(orderNumber, device) {
       return paymentsApi.fetchAlipayLink(orderNumber, device)
     },

@@ -87,8 +87,10 @@ class CourseLesson(models.Model):
     chapter = models.ForeignKey(CourseChapter, related_name="lessons", on_delete=models.CASCADE, verbose_name="章节")
     orders = models.PositiveSmallIntegerField("序号", default=1)
     name = models.CharField("课时名", max_length=255)
-    duration = models.CharField("时长", max_length=32, blank=True, default="")
+    duration = models.PositiveIntegerField("时长（秒）", default=0)
     free_trail = models.BooleanField("可试看", default=False)
+    # A file under LESSON_MEDIA_ROOT (learning.media); served only through signed, expiring URLs.
+    video = models.CharField("视频文件", max_length=255, blank=True, default="")
 
     class Meta:
         db_table = "ly_course_lesson"

@@ -18,6 +18,12 @@ class Order(models.Model):
         WECHAT = 1, "微信支付"
         WALLET = 2, "余额支付"
 
+    class Kind(models.IntegerChoices):
+        COURSES = 0, "购买课程"
+        TOPUP = 1, "钱包充值"  # no lines: fulfilment credits the wallet with real_price
+
+    # db_default too: code from before this field (a rolling deploy) inserts orders without it
+    kind = models.SmallIntegerField("订单类型", choices=Kind.choices, default=Kind.COURSES, db_default=Kind.COURSES)
     name = models.CharField("订单标题", max_length=255, default="购买课程")
     user = models.ForeignKey("users.User", related_name="orders", on_delete=models.PROTECT, verbose_name="用户")
     order_number = models.CharField("订单号", max_length=64, unique=True)

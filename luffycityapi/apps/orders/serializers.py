@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -12,17 +14,43 @@ class CheckoutChoiceSerializer(serializers.Serializer):
     credit = serializers.IntegerField(default=0, min_value=0, max_value=10**9)
 
 
+class PayMethodSerializer(serializers.Serializer):
+    """A way to pay checkout offers: `balance` ("%.2f") for one that spends a balance held by the shop, else null;
+    `available` false when that balance cannot pay the quote (余额不足)."""
+
+    pay_type = serializers.IntegerField()
+    name = serializers.CharField()
+    balance = serializers.CharField(allow_null=True)
+    available = serializers.BooleanField()
+
+    def to_representation(self, method):
+        return {"pay_type": method.pay_type, "name": method.name,
+                "balance": None if method.balance is None else money_str(method.balance),
+                "available": method.available}
+
+
 class QuoteSerializer(serializers.Serializer):
+    """A services.CheckoutQuote: the prices, the chosen pay_type, and the pay methods the server offers."""
+
     total_price = serializers.CharField()
     discount_price = serializers.CharField()
     real_price = serializers.CharField()
     max_use_credit = serializers.IntegerField()
     credit = serializers.IntegerField()
+    pay_type = serializers.IntegerField()
+    pay_types = PayMethodSerializer(many=True)
 
-    def to_representation(self, quote):
+    def to_representation(self, checkout):
+        quote = checkout.quote
         return {"total_price": money_str(quote.total_price), "discount_price": money_str(quote.discount_price),
                 "real_price": money_str(quote.real_price), "max_use_credit": quote.max_use_credit,
-                "credit": quote.credit}
+                "credit": quote.credit, "pay_type": checkout.pay_type,
+                "pay_types": PayMethodSerializer(checkout.pay_methods, many=True).data}
+
+
+class TopupSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    pay_type = serializers.IntegerField(default=0, min_value=0, max_value=32767)
 
 
 class _OrderFieldsSerializer(serializers.ModelSerializer):
@@ -59,7 +87,7 @@ class OrderSerializer(_OrderFieldsSerializer):
     class Meta(_OrderFieldsSerializer.Meta):
         fields = _OrderFieldsSerializer.Meta.fields + [
             "name", "get_order_status_display", "pay_type", "get_pay_type_display", "discount_price", "credit",
-            "pay_time", "created_time", "expire_time", "trade_no", "courses"]
+            "pay_time", "created_time", "expire_time", "trade_no", "kind", "courses"]
 
     def get_courses(self, order) -> list[dict]:
         return [{"id": line.course_id, "name": line.name, "cover": line.course.cover,

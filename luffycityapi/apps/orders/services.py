@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,9 +18,10 @@ from luffycityapi.apps.coupon import services as coupon_services
 from luffycityapi.apps.coupon.pricing import Quote, quote
 from luffycityapi.apps.users import selectors as user_selectors
 from luffycityapi.apps.users import services as user_services
-from luffycityapi.apps.users.models import Credit, User
+from luffycityapi.apps.users.models import Credit, User, WalletEntry
 from luffycityapi.core import metrics
 from luffycityapi.core.errors import Conflict, ShopError
+from luffycityapi.core.money import CENT
 from luffycityapi.core.queue import enqueue
 
 from . import selectors
@@ -61,6 +63,39 @@ def order_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = N
         balance = User.objects.values_list("credit", flat=True).get(pk=user_id)
     return quote(lines, coupon=terms, credit=choice.credit, balance=balance,
                  credit_to_money=settings.CREDIT_TO_MONEY)
+
+
+@dataclass(frozen=True)
+class PayMethod:
+    """A way to pay offered at checkout: `balance` for one that spends a balance the shop holds (else None), and
+    `available` when it can pay `amount` (a balance too small cannot)."""
+
+    pay_type: int
+    name: str
+    balance: Decimal | None = None
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class CheckoutQuote:
+    """The quote with the ways to pay the server offers for it (the SPA lists exactly these)."""
+
+    quote: Quote
+    pay_type: int
+    pay_methods: list[PayMethod]
+
+
+def checkout_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None) -> CheckoutQuote:
+    """order_quote, with the pay methods offered for its amount."""
+    priced = order_quote(user_id=user_id, choice=choice, balance=balance)
+    return CheckoutQuote(priced, choice.pay_type, _hooks.pay_methods(user_id, priced.real_price))
+
+
+def _refuse_unavailable(user_id: int, pay_type: int, amount: Decimal) -> None:
+    for method in _hooks.pay_methods(user_id, amount):
+        if method.pay_type == pay_type and not method.available:
+            raise ShopError(f"{method.name}不可用：余额不足以支付 {amount:.2f} 元", code="pay_type_unavailable",
+                            pay_type=pay_type)
 
 
 class _OverdueOrderHolds(Exception):
@@ -138,6 +173,7 @@ def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
         log = coupon_services.coupon_for_checkout(user_id=user_id, user_coupon_id=choice.user_coupon_id, lock=True)
     priced = quote(lines, coupon=coupon_services.terms_of(log.coupon) if log else None, credit=choice.credit,
                    balance=user.credit, credit_to_money=settings.CREDIT_TO_MONEY)
+    _refuse_unavailable(user_id, choice.pay_type, priced.real_price)
     order = Order.objects.create(
         user_id=user_id, order_number=next_order_number(user_id), pay_type=choice.pay_type,
         total_price=priced.total_price, discount_price=priced.discount_price, real_price=priced.real_price,
@@ -151,6 +187,32 @@ def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
     if priced.credit:
         user_services.credit_change(user_id=user_id, number=-priced.credit, operation=Credit.Operation.SPEND,
                                     remark=f"订单 {order.order_number} 抵扣", order_number=order.order_number)
+    return order
+
+
+def topup_create(*, user_id: int, amount: Decimal, pay_type: int) -> Order:
+    """Create a wallet top-up order: no lines, `amount` (within WALLET_TOPUP_MIN..MAX) paid through a provider
+    that takes money from outside the shop; its fulfilment credits the wallet (order_mark_paid), and it expires,
+    is queried, closed and refunded like any order."""
+    if pay_type not in _hooks.topup_pay_types():
+        raise ShopError("该支付方式不能用于充值", code="pay_type_invalid")
+    low, high = Decimal(settings.WALLET_TOPUP_MIN), Decimal(settings.WALLET_TOPUP_MAX)
+    if amount != amount.quantize(CENT) or not low <= amount <= high:
+        raise ShopError(f"充值金额应在 {low:.2f} 至 {high:.2f} 元之间", code="topup_amount_invalid",
+                        min=f"{low:.2f}", max=f"{high:.2f}")
+    now = timezone.now()
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    user_id=user_id, order_number=next_order_number(user_id), kind=Order.Kind.TOPUP,
+                    pay_type=pay_type, total_price=amount, real_price=amount, name=f"钱包充值 {amount:.2f} 元",
+                    expire_time=now + timedelta(seconds=settings.ORDER_TIMEOUT_SECONDS))
+            break
+        except IntegrityError:  # only the order number can collide; take a fresh one
+            if attempt == 2:
+                raise
+    transaction.on_commit(lambda: schedule_expiry(order))
     return order
 
 
@@ -228,13 +290,29 @@ def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResul
             order.trade_no = trade_no or ""
             order.save(update_fields=["order_status", "pay_time", "trade_no", "updated_time"])
             coupon_services.coupon_consume(order_id=order.id)
-            course_ids = list(order.order_courses.values_list("course_id", flat=True))
-            user_services.user_courses_grant(user_id=order.user_id, course_ids=course_ids,
-                                             order_number=order.order_number)
+            _deliver(order)
     if not payable:
         raise OrderNotPayable(order_number=order.order_number)
     transaction.on_commit(metrics.FULFILMENTS.inc)  # a notify's rollback would undo the fulfilment too
     return PaidResult(order, True)
+
+
+def _deliver(order: Order) -> None:
+    """What a paid order gives its student, inside the fulfilment's transaction (order and user locked): a top-up
+    credits the wallet (once: keyed by the order), any other order grants its courses (idempotent)."""
+    if order.kind == Order.Kind.TOPUP:
+        user_services.wallet_change(user_id=order.user_id, amount=order.real_price,
+                                    operation=WalletEntry.Operation.TOPUP, reason=f"充值订单 {order.order_number}",
+                                    order_number=order.order_number, key=f"topup:{order.order_number}")
+        return
+    course_ids = list(order.order_courses.values_list("course_id", flat=True))
+    user_services.user_courses_grant(user_id=order.user_id, course_ids=course_ids, order_number=order.order_number)
+
+
+def order_lock(order_id: int) -> Order:
+    """Lock an order and its user (order → user), for a payment that moves money inside the shop's own database
+    in the same transaction as the fulfilment (the caller's transaction.atomic())."""
+    return _lock_order_and_user(order_id)
 
 
 def order_close_released(order_id: int, new_status: int) -> Order:
@@ -244,19 +322,34 @@ def order_close_released(order_id: int, new_status: int) -> Order:
 
 # --- what the payments app decides: orders never imports payments ---------------------------------------------
 
+def _all_methods(user_id: int, amount: Decimal) -> list[PayMethod]:
+    return [PayMethod(pay_type, label) for pay_type, label in Order.PayType.choices]
+
+
 @dataclass
 class PaymentHooks:
     close: Callable[[int, int], Order]  # closes an unpaid order at cancel or expiry: (order_id, new_status)
     pay_types: Callable[[], list[int]]  # the pay types checkout accepts
+    # the pay types a wallet top-up may be paid with (money from outside the shop)
+    topup_pay_types: Callable[[], list[int]] = lambda: []
+    # the ways to pay offered for (user_id, amount), in the order the SPA shows them
+    pay_methods: Callable[[int, Decimal], list[PayMethod]] = _all_methods
 
 
 _hooks = PaymentHooks(close=order_close_released, pay_types=lambda: list(Order.PayType.values))
 
 
-def install_payment_hooks(*, close: Callable[[int, int], Order], pay_types: Callable[[], list[int]]) -> None:
+def install_payment_hooks(*, close: Callable[[int, int], Order], pay_types: Callable[[], list[int]],
+                          topup_pay_types: Callable[[], list[int]] | None = None,
+                          pay_methods: Callable[[int, Decimal], list[PayMethod]] | None = None) -> None:
     """Called by the payments app in its AppConfig.ready(): `close` asks the provider before an unpaid order is
-    released (query, then close the trade), `pay_types` lists the ways to pay that have a provider."""
+    released (query, then close the trade), `pay_types` lists the ways to pay that have a provider,
+    `topup_pay_types` those that can fund a wallet top-up, `pay_methods` what checkout offers."""
     _hooks.close, _hooks.pay_types = close, pay_types
+    if topup_pay_types is not None:
+        _hooks.topup_pay_types = topup_pay_types
+    if pay_methods is not None:
+        _hooks.pay_methods = pay_methods
 
 
 def close_handler() -> Callable[[int, int], Order]:
@@ -331,7 +424,5 @@ def order_mark_paid_after_close(*, order_id: int, trade_no: str, pay_time=None) 
         order.pay_time = pay_time or timezone.now()
         order.trade_no = trade_no or ""
         order.save(update_fields=["order_status", "pay_time", "trade_no", "updated_time"])
-        course_ids = list(order.order_courses.values_list("course_id", flat=True))
-        user_services.user_courses_grant(user_id=order.user_id, course_ids=course_ids,
-                                         order_number=order.order_number)
+        _deliver(order)
     return PaidResult(order, True)

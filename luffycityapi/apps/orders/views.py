@@ -7,7 +7,8 @@ from luffycityapi.core.errors import ShopError
 
 from . import selectors, services
 from .models import Order
-from .serializers import CheckoutChoiceSerializer, OrderCreatedSerializer, OrderSerializer, QuoteSerializer
+from .serializers import (CheckoutChoiceSerializer, OrderCreatedSerializer, OrderSerializer, QuoteSerializer,
+                          TopupSerializer)
 
 
 def _choice(request) -> services.CheckoutChoice:
@@ -19,8 +20,8 @@ def _choice(request) -> services.CheckoutChoice:
 class OrderQuoteView(APIView):
     @extend_schema(request=CheckoutChoiceSerializer, responses=QuoteSerializer)
     def post(self, request):
-        quote = services.order_quote(user_id=request.user.id, choice=_choice(request),
-                                     balance=request.user.credit)
+        quote = services.checkout_quote(user_id=request.user.id, choice=_choice(request),
+                                        balance=request.user.credit)
         return Response(QuoteSerializer(quote).data)
 
 
@@ -58,3 +59,15 @@ class OrderCancelView(APIView):
         services.order_cancel(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(
             selectors.order_of_user(user_id=request.user.id, order_number=order_number)).data)
+
+
+class TopupCreateView(APIView):
+    """A wallet top-up order for `amount`, paid like any order through its provider's cashier link."""
+
+    @extend_schema(request=TopupSerializer, responses={201: OrderCreatedSerializer})
+    def post(self, request):
+        data = TopupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = services.topup_create(user_id=request.user.id, amount=data.validated_data["amount"],
+                                      pay_type=data.validated_data["pay_type"])
+        return Response(OrderCreatedSerializer(order).data, status=status.HTTP_201_CREATED)

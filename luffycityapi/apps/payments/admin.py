@@ -4,6 +4,7 @@ of payments: payments depends on orders, never the reverse)."""
 import json
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
@@ -15,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from luffycityapi.apps.learning.policy import line_policies
 from luffycityapi.apps.orders.admin import OrderAdmin
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.core.errors import ShopError
@@ -228,7 +230,7 @@ class RefundInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = readonly_fields = ["out_request_no", "reason", "courses", "amount", "credit", "status", "failure",
-                                "gateway_view", "operator_username", "created_time"]
+                                "gateway_view", "operator_username", "policy_override", "created_time"]
     verbose_name_plural = "退款记录"
 
     def has_add_permission(self, request, obj=None):
@@ -310,7 +312,7 @@ class PaymentOrderAdmin(NarrowList, OrderAdmin):
                 refund = refunds.refund_courses(
                     order_id=order.id, course_ids=request.POST.getlist("course_ids"),
                     out_request_no=request.POST.get("out_request_no", ""), operator_id=request.user.id,
-                    remark=request.POST.get("remark", ""))
+                    remark=request.POST.get("remark", ""), policy_override=request.POST.get("policy_override") == "on")
             except (ShopError, ValueError) as exc:
                 self.message_user(request, f"退款未执行：{getattr(exc, 'message', exc)}", messages.ERROR)
                 return redirect(request.path)
@@ -321,12 +323,17 @@ class PaymentOrderAdmin(NarrowList, OrderAdmin):
                                        + (f"；原因：{refund.failure}" if refund.failure else ""), level)
             return redirect(change_url)
         taken = refunds.refunded_course_ids(order.id)
-        lines = [{"share": share, "refunded": share.course_id in taken} for share in refunds.line_shares(order)]
+        policies = line_policies(order)  # each line's progress and refund window (learning.policy)
+        lines = [{"share": share, "refunded": share.course_id in taken, "policy": policies.get(share.course_id)}
+                 for share in refunds.line_shares(order)]
         return TemplateResponse(request, "admin/orders/order/refund_form.html", {
             **self.admin_site.each_context(request), "title": f"退款：订单 {order.order_number}",
             "opts": self.model._meta, "original": order, "order": order, "lines": lines,
             "out_request_no": refunds.new_request_no(), "change_url": change_url,
-            "refundable": order.order_status == Order.Status.PAID})
+            "refundable": order.order_status == Order.Status.PAID,
+            "window_days": settings.REFUND_WINDOW_DAYS, "max_progress": settings.REFUND_MAX_PROGRESS,
+            "outside_policy": any(line["policy"] and not line["policy"].refundable and not line["refunded"]
+                                  for line in lines)})
 
 
     def _refund_confirmation(self, request, order, change_url):

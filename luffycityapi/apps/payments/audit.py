@@ -6,7 +6,7 @@ from django.db.models import Count, Q, Sum
 
 from luffycityapi.apps.coupon.models import CouponLog
 from luffycityapi.apps.orders.models import Order, OrderDetail
-from luffycityapi.apps.users.models import Credit, User, UserCourse
+from luffycityapi.apps.users.models import Credit, User, UserCourse, WalletEntry
 
 from .models import PaymentEvent, Refund
 from .providers.registry import provider_named
@@ -24,6 +24,43 @@ def credit_matches_ledger():
             yield f"user {user_id}: credit {credit} but ledger sums to {total}"
         if credit < 0:
             yield f"user {user_id}: negative credit {credit}"
+
+
+def wallet_matches_ledger():
+    """Each user's wallet balance equals their wallet ledger's sum and is never negative."""
+    sums = dict(WalletEntry.objects.values_list("user_id").annotate(total=Sum("amount")))
+    for user_id, money in User.objects.values_list("id", "money").iterator():
+        total = sums.get(user_id) or Decimal("0.00")
+        if money != total:
+            yield f"user {user_id}: wallet {money} but its ledger sums to {total}"
+        if money < 0:
+            yield f"user {user_id}: negative wallet {money}"
+
+
+def wallet_entries_match_orders():
+    """A wallet payment ("pay:<order>") took exactly a settled order's price from its owner; a top-up credit
+    ("topup:<order>") gave exactly a paid top-up order's amount to its owner; every paid top-up order was credited."""
+    orders = {number: (user_id, status, kind, price) for number, user_id, status, kind, price in
+              Order.objects.filter(order_number__in=WalletEntry.objects.exclude(order_number="")
+                                   .values("order_number"))
+              .values_list("order_number", "user_id", "order_status", "kind", "real_price")}
+    credited = set()
+    for key, user_id, amount, number in WalletEntry.objects.filter(key__isnull=False) \
+            .values_list("key", "user_id", "amount", "order_number"):
+        prefix = key.split(":", 1)[0]
+        if prefix not in ("pay", "topup"):
+            continue
+        owner, status, kind, price = orders.get(number, (None, None, None, None))
+        if prefix == "pay" and (owner != user_id or status not in SETTLED or -amount != price):
+            yield f"wallet entry {key}: {amount} from user {user_id}, but order {number} is {status} at {price}"
+        if prefix == "topup":
+            credited.add(number)
+            if owner != user_id or status != Order.Status.PAID or kind != Order.Kind.TOPUP or amount != price:
+                yield f"wallet entry {key}: {amount} to user {user_id}, but top-up {number} is {status} at {price}"
+    for number in Order.objects.filter(kind=Order.Kind.TOPUP, order_status=Order.Status.PAID) \
+            .values_list("order_number", flat=True).iterator():
+        if number not in credited:
+            yield f"top-up order {number}: paid but the wallet was not credited"
 
 
 def coupons_consistent():
@@ -150,7 +187,7 @@ def notifies_match_paid_orders():
                    f"{trade_no}")
 
 
-CHECKS = [credit_matches_ledger, coupons_consistent, courses_match_paid_orders, no_order_both_paid_and_released,
+CHECKS = [credit_matches_ledger, wallet_matches_ledger, wallet_entries_match_orders, coupons_consistent, courses_match_paid_orders, no_order_both_paid_and_released,
           notifies_match_paid_orders, refunds_consistent]
 
 

@@ -16,6 +16,7 @@ class PaymentEvent(models.Model):
         REFUND = "refund", "退款"
         REFUND_QUERY = "refund_query", "退款查询"
         FREE = "free", "零元订单"
+        CHARGE = "charge", "余额扣款"
 
     class Direction(models.TextChoices):
         INBOUND = "in", "收到"
@@ -67,6 +68,8 @@ class Refund(models.Model):
     credit = models.IntegerField("退还积分", default=0)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
                                  on_delete=models.SET_NULL, verbose_name="操作人")
+    # The operator (above) refunded lines outside the refund policy (learning.policy) on purpose.
+    policy_override = models.BooleanField("超出退款政策（人工放行）", default=False)
     status = models.SmallIntegerField("状态", choices=Status.choices, default=Status.PENDING, db_index=True)
     failure = models.CharField("失败原因", max_length=255, blank=True, default="")
     gateway_answer = models.JSONField("网关应答", null=True, blank=True)

@@ -27,6 +27,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from luffycityapi.apps.learning.policy import line_policies
 from luffycityapi.apps.orders import services as order_services
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.core import metrics
@@ -84,9 +85,12 @@ def new_request_no() -> str:
     return "R" + uuid.uuid4().hex
 
 
-def refund_request(*, order_id: int, course_ids, out_request_no: str, operator_id=None, remark="") -> Refund:
+def refund_request(*, order_id: int, course_ids, out_request_no: str, operator_id=None, remark="",
+                   policy_override: bool = False, policy_at=None) -> Refund:
     """Store an operator's refund of some or all courses of a paid order (nothing is sent yet). The same
-    out_request_no again returns the refund already stored; courses already refunded (or pending) are refused."""
+    out_request_no again returns the refund already stored; courses already refunded (or pending) are refused, and
+    so are lines outside the refund policy (learning.policy, judged at `policy_at`, default now) unless the
+    operator overrides it, which is recorded on the refund with the operator."""
     wanted = sorted({int(c) for c in course_ids})
     if not wanted:
         raise ShopError("请选择要退款的课程", code="refund_no_courses")
@@ -109,17 +113,24 @@ def refund_request(*, order_id: int, course_ids, out_request_no: str, operator_i
         if overlap:
             raise ShopError("所选课程已退款或正在退款", code="refund_course_already_refunded",
                             course_ids=sorted(overlap))
+        policies = line_policies(order, at=policy_at)
+        outside = sorted(c for c in wanted if not policies[c].refundable)
+        if outside and not policy_override:
+            raise ShopError("所选课程超出退款政策（" + "；".join(policies[c].message for c in outside)
+                            + "），如确需退款请勾选“超出政策仍退款”", code="refund_outside_policy", course_ids=outside)
         return Refund.objects.create(
             order=order, out_request_no=out_request_no, reason=Refund.Reason.ADMIN, course_ids=wanted,
             amount=sum((shares[c].money for c in wanted), ZERO), credit=sum(shares[c].credit for c in wanted),
-            operator_id=operator_id, remark=(remark or "")[:255])
+            operator_id=operator_id, remark=(remark or "")[:255], policy_override=bool(outside and policy_override))
 
 
-def refund_courses(*, order_id: int, course_ids, out_request_no: str, operator_id=None, remark="") -> Refund:
+def refund_courses(*, order_id: int, course_ids, out_request_no: str, operator_id=None, remark="",
+                   policy_override: bool = False, policy_at=None) -> Refund:
     """Store the refund, then carry it out (outside any transaction: the gateway is called). Returns the refund
     as it stands: succeeded, failed (with the gateway's reason) or pending (the retry job confirms it)."""
     refund = refund_request(order_id=order_id, course_ids=course_ids, out_request_no=out_request_no,
-                            operator_id=operator_id, remark=remark)
+                            operator_id=operator_id, remark=remark, policy_override=policy_override,
+                            policy_at=policy_at)
     return refund_execute(refund.id)
 
 

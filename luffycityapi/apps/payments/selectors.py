@@ -70,8 +70,9 @@ class DayRevenue:
 def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
     """Money taken (orders paid, including those refunded later) and paid orders per local day, and the money
     refunded per day (by the day each refund last changed, i.e. when it succeeded), oldest first. ¥0 orders
-    (free courses) took no money and are not counted. Grouped in Python: SQL date functions need time-zone
-    tables MariaDB often lacks."""
+    (free courses) took no money and are not counted; wallet top-ups are deposits, not sales (the courses bought
+    with them count when bought). Grouped in Python: SQL date functions need time-zone tables MariaDB often
+    lacks."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
@@ -79,6 +80,7 @@ def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
     since = now - timedelta(days=days + 1)
     for pay_time, price in (Order.objects.filter(order_status__in=(Order.Status.PAID, Order.Status.REFUNDED),
                                                  pay_time__gte=since, real_price__gt=0)
+                            .exclude(kind=Order.Kind.TOPUP)
                             .values_list("pay_time", "real_price").iterator()):
         day = timezone.localdate(pay_time)
         if day in totals:

@@ -5,7 +5,8 @@ from django.db import models
 
 
 class User(AbstractUser):
-    """A student (or staff). `credit` is a cache of the Credit ledger's sum, changed only by users.services."""
+    """A student (or staff). `credit` is a cache of the Credit ledger's sum and `money` of the WalletEntry
+    ledger's sum, both changed only by users.services."""
 
     mobile = models.CharField("手机号", max_length=15, unique=True)
     name = models.CharField("昵称", max_length=150, blank=True, default="")
@@ -16,7 +17,8 @@ class User(AbstractUser):
     class Meta:
         db_table = "ly_users"
         verbose_name = verbose_name_plural = "用户"
-        constraints = [models.CheckConstraint(condition=models.Q(credit__gte=0), name="user_credit_not_negative")]
+        constraints = [models.CheckConstraint(condition=models.Q(credit__gte=0), name="user_credit_not_negative"),
+                       models.CheckConstraint(condition=models.Q(money__gte=0), name="user_money_not_negative")]
 
     def __str__(self):
         return self.mobile or self.username
@@ -45,6 +47,36 @@ class Credit(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.number:+d} ({self.get_operation_display()})"
+
+
+class WalletEntry(models.Model):
+    """One signed entry of a user's wallet (钱包余额) ledger; a user's money always equals the sum of their entries.
+    `key` makes an entry that money moved for a reason idempotent (one debit per order paid, one credit per top-up
+    and per refund request); staff adjustments carry none."""
+
+    class Operation(models.IntegerChoices):
+        TOPUP = 0, "充值"
+        SPEND = 1, "余额支付"
+        REFUND = 2, "退款退回"
+        ADJUST = 3, "人工调整"
+
+    user = models.ForeignKey(User, related_name="wallet_entries", on_delete=models.CASCADE, verbose_name="用户")
+    operation = models.SmallIntegerField("操作类型", choices=Operation.choices)
+    amount = models.DecimalField("金额", max_digits=10, decimal_places=2, help_text="支出为负数，收入为正数")
+    reason = models.CharField("原因", max_length=255)
+    order_number = models.CharField("订单号", max_length=64, blank=True, default="", db_index=True)
+    key = models.CharField("幂等键", max_length=80, unique=True, null=True, blank=True, default=None)
+    operator = models.ForeignKey(User, related_name="+", null=True, blank=True, on_delete=models.SET_NULL,
+                                 verbose_name="操作人")
+    created_time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "ly_wallet_entry"
+        verbose_name = verbose_name_plural = "钱包流水"
+        ordering = ["-created_time", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.amount:+} ({self.get_operation_display()})"
 
 
 class UserCourse(models.Model):

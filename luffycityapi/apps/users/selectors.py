@@ -1,7 +1,7 @@
 """Reads on users, always scoped to one user."""
 from django.db import connection
 
-from .models import Credit, UserCourse
+from .models import Credit, User, UserCourse, WalletEntry
 
 
 def owned_course_ids(user_id: int, course_ids) -> set[int]:
@@ -27,3 +27,18 @@ def user_course_list(user_id: int):
 
 def credit_ledger(user_id: int):
     return Credit.objects.filter(user_id=user_id)
+
+
+def wallet_balance(user_id: int):
+    """The user's wallet balance (Decimal)."""
+    return User.objects.values_list("money", flat=True).get(pk=user_id)
+
+
+def wallet_ledger(user_id: int, limit: int = 100):
+    """The user's wallet entries, newest first."""
+    return WalletEntry.objects.filter(user_id=user_id).order_by("-created_time", "-id")[:limit]
+
+
+def wallet_entry_by_key(key: str):
+    """The wallet entry made under an idempotency key, or None."""
+    return WalletEntry.objects.filter(key=key).first()

@@ -8,7 +8,9 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from luffycityapi.core.errors import ShopError
 
 from .lockout import login_locked_error
-from .models import Credit, User, UserCourse
+from luffycityapi.core.money import money_str
+
+from .models import Credit, User, UserCourse, WalletEntry
 
 # ASCII only: in Python, \d also matches full-width and Arabic-Indic digits, which are no phone number.
 MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
@@ -87,3 +89,26 @@ class CreditSerializer(serializers.ModelSerializer):
     class Meta:
         model = Credit
         fields = ["id", "operation", "operation_display", "number", "remark", "order_number", "created_time"]
+
+
+class WalletEntrySerializer(serializers.ModelSerializer):
+    operation_display = serializers.CharField(source="get_operation_display")
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WalletEntry
+        fields = ["id", "operation", "operation_display", "amount", "reason", "order_number", "created_time"]
+
+    def get_amount(self, entry) -> str:
+        return money_str(entry.amount)  # signed: "-12.30" for a payment
+
+
+class WalletSerializer(serializers.Serializer):
+    """The wallet: its balance as a "%.2f" string and its ledger, newest first."""
+
+    money = serializers.CharField()
+    entries = WalletEntrySerializer(many=True)
+
+    def to_representation(self, wallet):
+        return {"money": money_str(wallet["money"]),
+                "entries": WalletEntrySerializer(wallet["entries"], many=True).data}

@@ -1,4 +1,7 @@
-"""Writes on users: registration and the credit ledger. Lock order across the shop: order → user → coupon log."""
+"""Writes on users: registration, the credit ledger and the wallet ledger. Lock order across the shop: order → user →
+coupon log."""
+from decimal import Decimal
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.constants import OnConflict
@@ -9,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from luffycityapi.core.errors import ShopError
 
-from .models import Credit, User, UserCourse
+from .models import Credit, User, UserCourse, WalletEntry
 
 
 def user_register(*, mobile: str, password: str) -> User:
@@ -35,6 +38,36 @@ def credit_change(*, user_id: int, number: int, operation: int, remark: str = ""
         return Credit.objects.create(
             user_id=user_id, number=number, operation=operation, remark=remark, order_number=order_number
         )
+
+
+class WalletInsufficient(ShopError):
+    default_code = "wallet_insufficient"
+    default_message = "余额不足"
+
+
+def wallet_change(*, user_id: int, amount: Decimal, operation: int, reason: str, order_number: str = "",
+                  key: str | None = None, operator_id: int | None = None) -> tuple[WalletEntry, bool]:
+    """Apply one signed wallet entry under a row lock on the user: (entry, created). The balance never goes
+    negative (WalletInsufficient, nothing written). With a `key` it is idempotent: an entry already made under
+    that key is returned (created=False) and nothing moves again; the key is checked under the user's lock, so
+    two callers with one key cannot both pass."""
+    amount = Decimal(amount)
+    if amount == 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"a wallet entry moves a whole number of cents, not {amount}")
+    if not reason:
+        raise ValueError("a wallet entry needs a reason")
+    with transaction.atomic():
+        user = User.objects.select_for_update().only("id", "money").get(pk=user_id)
+        if key is not None:
+            existing = WalletEntry.objects.filter(key=key).first()
+            if existing is not None:
+                return existing, False
+        if user.money + amount < 0:
+            raise WalletInsufficient(balance=f"{user.money:.2f}")
+        User.objects.filter(pk=user_id).update(money=F("money") + amount)
+        entry = WalletEntry.objects.create(user_id=user_id, amount=amount, operation=operation, reason=reason[:255],
+                                           order_number=order_number, key=key, operator_id=operator_id)
+        return entry, True
 
 
 def user_courses_grant(*, user_id: int, course_ids, order_number: str) -> int:

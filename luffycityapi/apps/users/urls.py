@@ -10,4 +10,5 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("courses/", views.MyCoursesView.as_view(), name="my-courses"),
     path("credits/", views.MyCreditsView.as_view(), name="my-credits"),
+    path("wallet/", views.MyWalletView.as_view(), name="my-wallet"),
 ]

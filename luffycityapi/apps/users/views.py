@@ -72,3 +72,13 @@ class MyCreditsView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.credit_ledger(self.request.user.id)
+
+
+class MyWalletView(APIView):
+    """The student's wallet: balance and ledger (newest first)."""
+
+    @extend_schema(responses=serializers.WalletSerializer)
+    def get(self, request):
+        user_id = request.user.id
+        return Response(serializers.WalletSerializer({"money": selectors.wallet_balance(user_id),
+                                                      "entries": selectors.wallet_ledger(user_id)}).data)

@@ -147,3 +147,17 @@ class PaymentProvider(Protocol):
 
     def refund_query(self, *, order_number: str, request_no: str) -> RefundLookup:
         """Whether the refund made under `request_no` went through, and for how much."""
+
+
+class BalanceProvider(PaymentProvider, Protocol):
+    """A way to pay from a balance the shop itself holds (the wallet): no cashier, no inbound messages. The
+    payment service charges it inside the fulfilment's transaction, after the order and user are locked, so the
+    debit and the order becoming paid commit together or not at all. It cannot fund a wallet top-up. A provider
+    without these members (`getattr(provider, "charge", None)`) takes money from outside: a cashier and notifies."""
+
+    def balance(self, user_id: int) -> Decimal:
+        """What the user can spend."""
+
+    def charge(self, request: PayRequest, *, user_id: int) -> Trade:
+        """Take request.amount from the user's balance, idempotent by order number (a second charge of one order
+        returns the first's trade). Raises a ShopError (4xx) when the balance is too small, with nothing taken."""

@@ -1,10 +1,14 @@
 """Which provider serves which Order.pay_type. Adding a way to pay is a module in providers/ that implements
 base.PaymentProvider, and one `register(...)` line below."""
+from decimal import Decimal
+
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.apps.orders.services import PayMethod
 from luffycityapi.core.errors import ShopError
 
 from .alipay import AlipayProvider
 from .base import PaymentProvider
+from .wallet import WalletProvider
 
 _by_pay_type: dict[int, PaymentProvider] = {}
 
@@ -21,6 +25,23 @@ def unregister(pay_type: int) -> None:
 def pay_types() -> list[int]:
     """The pay types an order may be placed with."""
     return list(_by_pay_type)
+
+
+def topup_pay_types() -> list[int]:
+    """The pay types a wallet top-up may be paid with: those that take money from outside the shop (a provider
+    that spends a balance the shop holds, base.BalanceProvider, cannot fund one)."""
+    return [pay_type for pay_type, provider in _by_pay_type.items() if getattr(provider, "charge", None) is None]
+
+
+def pay_methods(user_id: int, amount: Decimal) -> list[PayMethod]:
+    """What checkout offers for an amount, by pay type: each registered provider, with the user's balance (and
+    whether it is enough) for one that spends a balance."""
+    methods = []
+    for pay_type in sorted(_by_pay_type):
+        provider = _by_pay_type[pay_type]
+        balance = provider.balance(user_id) if getattr(provider, "balance", None) else None
+        methods.append(PayMethod(pay_type, provider.title, balance, balance is None or balance >= amount))
+    return methods
 
 
 def provider_for(pay_type: int) -> PaymentProvider:
@@ -40,3 +61,4 @@ def provider_named(name: str) -> PaymentProvider:
 
 
 register(AlipayProvider(pay_type=Order.PayType.ALIPAY))
+register(WalletProvider(pay_type=Order.PayType.WALLET))

@@ -58,6 +58,11 @@ class Command(BaseCommand):
             self._update(course, cover=static(cover_path(key)), brief=brief, description=DESCRIPTIONS[key],
                          level=level, teacher=teachers[teacher])
             self._syllabus(course, chapters)
+            # Every lesson plays one of the shipped samples (learning/sample_videos); its listed length is the
+            # demo syllabus's, not the sample's few seconds.
+            for lesson in CourseLesson.objects.filter(chapter__course=course, video=""):
+                lesson.video = f"sample-{(lesson.orders - 1) % 3 + 1}.webm"
+                lesson.save(update_fields=["video"])
             if discount:
                 kind, value = discount
                 CourseDiscount.objects.get_or_create(

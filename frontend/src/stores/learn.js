@@ -1,0 +1,51 @@
+import { defineStore } from 'pinia'
+import { learnApi } from '@/api'
+
+/** Studying: a course's lessons (with signed play URLs), progress reports, and 我的课程's progress and refunds. */
+export const useLearnStore = defineStore('learn', {
+  state: () => ({
+    course: null, // {course_id, course_name, owned, percent, last_lesson_id, url_max_age, lessons: [...]}
+    loadedAt: 0,
+    study: [], // [{course_id, order_number, percent, last_lesson_id, refund: {...}}]
+    refundRequests: [],
+  }),
+  getters: {
+    lessons: (s) => (s.course && s.course.lessons) || [],
+    studyOf: (s) => (courseId) => s.study.find((row) => row.course_id === courseId) || null,
+    /** The newest refund request for a course line, if any. */
+    requestOf: (s) => (orderNumber, courseId) =>
+      s.refundRequests.find((r) => r.order_number === orderNumber && r.course_id === courseId) || null,
+  },
+  actions: {
+    async loadCourse(courseId) {
+      this.course = await learnApi.fetchLessons(courseId)
+      this.loadedAt = Date.now()
+      return this.course
+    },
+    /** Report a position; keeps the lesson's numbers (and the course's percent) in step with the server. */
+    async report(lessonId, position) {
+      const out = await learnApi.postProgress(lessonId, Math.floor(position))
+      const lesson = this.lessons.find((l) => l.id === lessonId)
+      if (lesson) {
+        lesson.watched = out.watched
+        lesson.position = out.position
+      }
+      if (this.course) {
+        this.course.percent = out.course_percent
+        this.course.last_lesson_id = lessonId
+      }
+      return out
+    },
+    async loadStudy() {
+      const [study, requests] = await Promise.all([learnApi.fetchMyStudy(), learnApi.fetchRefundRequests()])
+      this.study = Array.isArray(study) ? study : []
+      this.refundRequests = Array.isArray(requests) ? requests : []
+      return this.study
+    },
+    async requestRefund(orderNumber, courseId, reason) {
+      const created = await learnApi.createRefundRequest(orderNumber, courseId, reason)
+      this.refundRequests = [created, ...this.refundRequests]
+      return created
+    },
+  },
+})
