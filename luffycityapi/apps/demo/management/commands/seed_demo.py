@@ -111,8 +111,7 @@ class Command(BaseCommand):
                 if lesson is None:
                     lesson = CourseLesson.objects.create(chapter=chapter, orders=lesson_no, name=lesson_name,
                                                          duration=seconds, free_trail=lesson_no == 1)
-                # compared as text: duration is still a CharField until courses 0002_lesson_duration_seconds
-                if lesson.name != lesson_name or str(lesson.duration) != str(seconds):
+                if lesson.name != lesson_name or lesson.duration != seconds:
                     lesson.name, lesson.duration = lesson_name, seconds
                     lesson.save(update_fields=["name", "duration"])
 
