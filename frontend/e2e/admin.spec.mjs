@@ -59,13 +59,14 @@ async function openOrder(page, snap, who) {
 }
 
 test('admin: finance sees the refund form and refunds one course', { timeout: 120_000 }, async () => {
-  const session = await newSession(browser, 'admin-finance')
+  // 1366 px: the laptop screen finance works on (issue #16: the lists must fit it)
+  const session = await newSession(browser, 'admin-finance', { width: 1366, height: 800 })
   const { context, snap } = session
   try {
     const page = await context.newPage()
     await adminLogin(page, FINANCE)
     await page.locator('#revenue-chart svg').waitFor()
-    assert.match(await page.locator('#revenue-chart').innerText(), /合计 \d+\.\d\d 元/, 'the index shows the revenue chart')
+    assert.match(await page.locator('#revenue-chart').innerText(), /收入 \d+\.\d\d 元/, 'the index shows the revenue chart')
     await snap(page, 'finance-index')
     await openOrder(page, snap, 'finance')
     await snap(page, 'finance-order')
@@ -75,11 +76,26 @@ test('admin: finance sees the refund form and refunds one course', { timeout: 12
     await form.waitFor()
     const boxes = form.locator('input[type=checkbox][name=course_ids]')
     assert.equal(await boxes.count(), 2, 'both courses can be refunded')
+    for (const box of await boxes.all()) assert.equal(await box.isChecked(), false, 'the form starts with nothing ticked')
     await snap(page, 'finance-refund-form')
-    // Refund the second course only.
-    await form.locator(`#course-${courses[0].id}`).uncheck()
+    // Refund the second course only: tick it, then confirm the money and credits it sends back.
+    await form.locator(`#course-${courses[1].id}`).check()
     await form.locator('#id_remark').fill('e2e：部分退款')
     await form.locator('input[type=submit]').click()
+    const confirm = page.locator('#refund-confirm')
+    await confirm.waitFor()
+    assert.match(await confirm.innerText(), new RegExp(courses[1].name), 'the confirmation names the course')
+    assert.doesNotMatch(await confirm.innerText(), new RegExp(courses[0].name), 'and only that course')
+    assert.match(await page.locator('#refund-total-money').innerText(), /^\d+\.\d\d$/, 'the total money is shown')
+    assert.match(await page.locator('#refund-total-credit').innerText(), /^\d+$/, 'the credits are shown')
+    const none = await shopPython(
+      `from luffycityapi.apps.payments.models import Refund
+result = Refund.objects.filter(order__order_number=args["order"]).count()`,
+      { order: order.order_number },
+    )
+    assert.equal(none, 0, 'nothing is refunded before the confirmation')
+    await snap(page, 'finance-refund-confirm')
+    await page.locator('#refund-confirm-form input[type=submit]').click()
     await page.waitForURL((u) => u.pathname === changePath)
     const message = await page.locator('.messagelist').innerText()
     assert.match(message, /退款成功/, `the refund succeeded: ${message}`)
@@ -94,7 +110,22 @@ result = list(Refund.objects.filter(order__order_number=args["order"]).values("s
     assert.equal(refunds[0].operator__username, FINANCE.username)
     const timeline = await page.locator('#payment-timeline tbody tr').allInnerTexts()
     assert.ok(timeline.some((r) => /退款/.test(r) && /发出/.test(r)), `the refund call is on the timeline: ${timeline}`)
+    const refundRows = await page.locator('.inline-group', { hasText: '退款记录' }).locator('tbody tr').allInnerTexts()
+    assert.ok(refundRows.some((r) => r.includes(courses[1].name) && r.includes(FINANCE.username)),
+      `the refund shows the course's name and the operator: ${refundRows}`)
     await snap(page, 'finance-after-refund')
+    // The lists finance and support work in fit the 1366 px screen: no sideways scrolling.
+    for (const [list, step] of [['orders/order', 'orders'], ['payments/paymentevent', 'events'], ['payments/refund', 'refunds']]) {
+      await page.goto(`/admin/${list}/`)
+      await page.locator('#result_list').waitFor()
+      const [scroll, view] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+      assert.ok(scroll <= view, `/admin/${list}/ fits ${view} px (content is ${scroll} px wide)`)
+      // the results table scrolls inside its own box: every column must be visible without that scrolling
+      const [table, box] = await page.locator('#changelist .results').evaluate((el) => [el.scrollWidth, el.clientWidth])
+      assert.ok(table <= box, `/admin/${list}/'s columns fit (table ${table} px in ${box} px)`)
+      await snap(page, `finance-list-${step}`)
+    }
+    assert.match(await page.locator('#result_list').innerText(), new RegExp(courses[1].name), 'the refund list names the course')
     session.assertNoBrowserErrors()
   } finally {
     await context.close()

@@ -120,6 +120,10 @@ class ErrorCode(StrEnum):
     REFUND_REQUEST_NOT_FOUND = "refund_request_not_found"
     REFUND_REQUEST_DECIDED = "refund_request_decided"
     RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
+    # the catalogue's list: filter, sort and search
+    BAD_CATEGORY = "bad_category"
+    BAD_ORDERING = "bad_ordering"
+    BAD_SEARCH = "bad_search"
     REFUND_ORDER_NOT_PAID = "refund_order_not_paid"
     REFUND_WINDOW_PASSED = "refund_window_passed"
     REFUND_PROGRESS_EXCEEDED = "refund_progress_exceeded"

@@ -8,14 +8,14 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
-from luffycityapi.apps.courses.models import Activity, CourseCategory, CourseChapter, CourseDiscount
+from luffycityapi.apps.courses.models import Activity, CourseCategory, CourseChapter, CourseDiscount, Teacher
 from luffycityapi.apps.users.models import Credit, User, UserCourse
 from luffycityapi.apps.users.services import user_courses_grant
 
 pytestmark = pytest.mark.django_db
 
 MODELS = ["users.user", "users.credit", "users.usercourse", "courses.course", "courses.coursecategory",
-          "courses.coursechapter", "courses.activity", "courses.coursediscount"]
+          "courses.coursechapter", "courses.activity", "courses.coursediscount", "courses.teacher"]
 
 
 @pytest.fixture
@@ -30,7 +30,8 @@ def one_of_each(make_user, make_course, make_discount):
     """One row of every admin-managed model, so change forms have something to show."""
     student = make_user(credit=50, name="路飞")
     category = CourseCategory.objects.create(name="Python")
-    course = make_course(category=category, name="Django 实战")
+    teacher = Teacher.objects.create(name="李晓峰", title="讲师")
+    course = make_course(category=category, name="Django 实战", teacher=teacher)
     discount = make_discount(course, kind=CourseDiscount.Kind.FIXED, value="9.90")
     chapter = CourseChapter.objects.create(course=course, name="第一章")
     user_courses_grant(user_id=student.id, course_ids=[course.id], order_number="LY1")
@@ -38,7 +39,7 @@ def one_of_each(make_user, make_course, make_discount):
         "users.user": student, "users.credit": Credit.objects.get(user=student),
         "users.usercourse": UserCourse.objects.get(user=student), "courses.course": course,
         "courses.coursecategory": category, "courses.coursechapter": chapter,
-        "courses.activity": discount.activity, "courses.coursediscount": discount,
+        "courses.activity": discount.activity, "courses.coursediscount": discount, "courses.teacher": teacher,
     }
 
 

@@ -88,9 +88,11 @@ def test_the_admin_refund_form_shows_progress_and_window_and_needs_the_override_
     assert "50%（上限 30%）" in page and "学习进度已超过可退款上限" in page and 'name="policy_override"' in page
     assert re.search(r'class="policy-window">\d{4}-\d\d-\d\d \d\d:\d\d<', page)
     number = re.search(r'name="out_request_no" value="([^"]+)"', page).group(1)
-    refused = browser.post(url, {"course_ids": [course.id], "out_request_no": number}, follow=True)
+    # "confirmed": the form's second step (the money and credits shown) submitted
+    refused = browser.post(url, {"course_ids": [course.id], "out_request_no": number, "confirmed": "1"}, follow=True)
     assert any("超出退款政策" in str(m) for m in refused.context["messages"]) and not Refund.objects.exists()
-    done = browser.post(url, {"course_ids": [course.id], "out_request_no": number, "policy_override": "on"},
+    done = browser.post(url, {"course_ids": [course.id], "out_request_no": number, "policy_override": "on",
+                              "confirmed": "1"},
                         follow=True)
     assert any("退款成功" in str(m) for m in done.context["messages"]), list(done.context["messages"])
     refund = Refund.objects.get()

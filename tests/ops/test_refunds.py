@@ -29,7 +29,7 @@ def _form(admin_client, order_id) -> str:
 def _submit(admin_client, order_id, course_ids, out_request_no, remark="测试退款"):
     response = admin_client.post(reverse("admin:orders_order_refund", args=[order_id]),
                                  {"course_ids": [str(c) for c in course_ids], "out_request_no": out_request_no,
-                                  "remark": remark}, follow=True)
+                                  "remark": remark, "confirmed": "1"}, follow=True)
     assert response.status_code == 200
     return [str(m) for m in response.context["messages"]]
 

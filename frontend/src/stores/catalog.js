@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { coursesApi, usersApi } from '@/api'
 import { listOf, countOf } from '@/utils/shape'
+import { apiParams } from '@/utils/catalog'
 
 export const useCatalogStore = defineStore('catalog', {
   state: () => ({
@@ -10,6 +11,8 @@ export const useCatalogStore = defineStore('catalog', {
     pageSize: 10,
     loadedAt: 0,
     loading: false,
+    query: {}, // the filters the shown page was loaded with (utils/catalog catalogQuery)
+    categories: [],
     boughtIds: [], // ids of courses the logged-in user owns
     myCourses: [],
     mineLoaded: false, // boughtIds reflect the server (for the "已购买" marks)
@@ -18,11 +21,15 @@ export const useCatalogStore = defineStore('catalog', {
     isBought: (s) => (id) => s.boughtIds.includes(id),
   },
   actions: {
-    async load(page = 1) {
+    /** One page of the list, narrowed and sorted by the server: `filters` is {category, ordering, search}. */
+    async load(page = 1, filters = {}) {
       this.loading = true
+      const seq = (this._seq = (this._seq || 0) + 1)
       try {
-        const data = await coursesApi.fetchCourses(page)
+        const data = await coursesApi.fetchCourses(apiParams({ ...filters, page }))
+        if (seq !== this._seq) return this.courses // a newer query was asked for meanwhile: its answer wins
         const list = listOf(data, 'courses')
+        this.query = { ...filters }
         this.courses = list
         this.count = countOf(data, list)
         this.page = page
@@ -31,8 +38,12 @@ export const useCatalogStore = defineStore('catalog', {
         this.loadedAt = Date.now()
         return list
       } finally {
-        this.loading = false
+        if (seq === this._seq) this.loading = false
       }
+    },
+    async loadCategories() {
+      if (!this.categories.length) this.categories = listOf(await coursesApi.fetchCategories(), 'categories')
+      return this.categories
     },
     async fetchCourse(id) {
       return coursesApi.fetchCourse(id)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson
+from .models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson, Teacher
 
 
 class CourseDiscountInline(admin.TabularInline):
@@ -17,12 +17,13 @@ class CourseChapterInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "category", "price", "credit", "students", "is_show", "is_deleted", "orders",
-                    "updated_time"]
+    list_display = ["id", "name", "category", "teacher", "level", "price", "credit", "students", "is_show",
+                    "is_deleted", "orders", "updated_time"]
     list_filter = ["is_show", "is_deleted", "category", "level"]
     list_editable = ["is_show", "orders"]
     search_fields = ["name", "brief"]
-    list_select_related = ["category"]
+    list_select_related = ["category", "teacher"]
+    autocomplete_fields = ["teacher"]
     inlines = [CourseDiscountInline, CourseChapterInline]
 
 
@@ -58,3 +59,9 @@ class CourseDiscountAdmin(admin.ModelAdmin):
     list_filter = ["kind", "activity"]
     search_fields = ["course__name", "activity__name"]
     list_select_related = ["course", "activity"]
+
+
+@admin.register(Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "title"]
+    search_fields = ["name", "title"]

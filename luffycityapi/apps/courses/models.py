@@ -19,6 +19,23 @@ class CourseCategory(models.Model):
         return self.name
 
 
+class Teacher(models.Model):
+    """Who teaches a course: shown on the course page with their avatar (a URL, like Course.cover)."""
+
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("头衔", max_length=100, blank=True, default="")
+    avatar = models.CharField("头像地址", max_length=255, blank=True, default="")
+    brief = models.TextField("简介", blank=True, default="")
+
+    class Meta:
+        db_table = "ly_teacher"
+        verbose_name = verbose_name_plural = "讲师"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
 class Course(models.Model):
     """A course for sale. `credit` is the most credits a buyer may spend on it."""
 
@@ -27,6 +44,9 @@ class Course(models.Model):
                                  null=True, blank=True, verbose_name="分类")
     cover = models.CharField("封面地址", max_length=255, blank=True, default="")
     brief = models.TextField("简介", blank=True, default="")
+    description = models.TextField("详细介绍", blank=True, default="")
+    teacher = models.ForeignKey(Teacher, related_name="courses", on_delete=models.SET_NULL, null=True, blank=True,
+                                verbose_name="讲师")
     level = models.SmallIntegerField("难度", choices=[(0, "入门"), (1, "进阶"), (2, "大师")], default=0)
     price = models.DecimalField("价格", max_digits=10, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0.00"))])

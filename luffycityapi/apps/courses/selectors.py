@@ -5,17 +5,18 @@ page and changes rarely. What is cached never goes stale in time: each course ca
 windows with their absolute start and end, and the discount shown (and its `expire` seconds) is worked out per
 request. Any change to a course, category, activity, discount, chapter or lesson starts a new cache generation
 (signals.py); entries of older generations are simply never read again and expire on their own."""
+import hashlib
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from luffycityapi.core.errors import NotFound, ShopError
 
-from .models import Course, CourseChapter, CourseDiscount
+from .models import Course, CourseCategory, CourseChapter, CourseDiscount
 from .pricing import course_windows, discount_window, open_discount
 
 GENERATION_KEY = "catalogue:generation"
@@ -28,7 +29,69 @@ def _with_discounts(qs):
 
 def course_list():
     """Courses a student can see, in display order."""
-    return _with_discounts(Course.objects.filter(is_show=True, is_deleted=False).select_related("category"))
+    return _with_discounts(Course.objects.filter(is_show=True, is_deleted=False)
+                           .select_related("category", "teacher"))
+
+
+# The list's sort orders (`?ordering=`): the operators' order by default. `price` is the list price: the price
+# a discount makes changes with time, and the cached pages are not re-sorted per request.
+SORTS = {
+    "": ("orders", "id"),
+    "newest": ("-created_time", "-id"),
+    "popular": ("-students", "id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+}
+SEARCH_MAX = 50
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    """What the course list is narrowed and sorted by: a category id, a sort (a key of SORTS) and a search text
+    matched against the name, brief, category and teacher. Parsed by the view; invalid values are 400s."""
+
+    category: int | None = None
+    sort: str = ""
+    search: str = ""
+
+    @classmethod
+    def parse(cls, params) -> "CatalogueQuery":
+        """From a request's query parameters `category`, `ordering` and `search`; a ShopError (400) says which
+        one is wrong."""
+        category = params.get("category") or None
+        if category is not None:
+            try:
+                category = int(category)
+            except ValueError:
+                raise ShopError("分类参数无效", code="bad_category") from None
+        sort = params.get("ordering") or ""
+        if sort not in SORTS:
+            raise ShopError(f"排序方式无效，可选：{', '.join(k for k in SORTS if k)}", code="bad_ordering")
+        search = " ".join((params.get("search") or "").split())
+        if len(search) > SEARCH_MAX:
+            raise ShopError(f"搜索词不能超过 {SEARCH_MAX} 个字", code="bad_search")
+        return cls(category, sort, search)
+
+    @property
+    def cache_key(self) -> str:
+        """The part of a cache key naming this query: any search text becomes a fixed-length digest."""
+        digest = hashlib.sha1(self.search.casefold().encode(), usedforsecurity=False).hexdigest()[:16]
+        return f"c{self.category or ''}:s{self.sort}:q{digest if self.search else ''}"
+
+    def apply(self, qs):
+        if self.category is not None:
+            qs = qs.filter(category_id=self.category)
+        if self.search:
+            for word in self.search.split():
+                qs = qs.filter(Q(name__icontains=word) | Q(brief__icontains=word) | Q(category__name__icontains=word)
+                               | Q(teacher__name__icontains=word))
+        return qs.order_by(*SORTS[self.sort])
+
+
+def category_list():
+    """The categories shown to students that hold at least one visible course, in display order."""
+    return (CourseCategory.objects.filter(is_show=True, courses__is_show=True, courses__is_deleted=False)
+            .distinct().order_by("orders", "id"))
 
 
 def course_detail(course_id) -> Course:
@@ -149,15 +212,17 @@ def catalogue_rows(serialize) -> list[dict]:
 
 
 class CataloguePages:
-    """The visible courses as a sequence the paginator slices: its length is the cached count, and each slice it
-    asks for is read (LIMIT/OFFSET) and cached on its own, so a page costs the same in a catalogue of 10 courses
-    or 10,000 (issue #19's growth table). Rows as catalogue_rows renders them."""
+    """The visible courses (narrowed and sorted by a CatalogueQuery) as a sequence the paginator slices: its
+    length is the cached count, and each slice it asks for is read (LIMIT/OFFSET) and cached on its own, so a page
+    costs the same in a catalogue of 10 courses or 10,000 (issue #19's growth table). Rows as catalogue_rows
+    renders them. Every cache key names the query, so one query's page is never served for another."""
 
-    def __init__(self, serialize):
+    def __init__(self, serialize, query: CatalogueQuery = CatalogueQuery()):
         self.serialize = serialize
+        self.query = query
 
     def __len__(self) -> int:
-        return _cached("count", lambda: course_list().count())
+        return _cached(f"count:{self.query.cache_key}", lambda: self.query.apply(course_list()).count())
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step not in (None, 1):
@@ -166,9 +231,14 @@ class CataloguePages:
 
         def build():
             return [{**dict(self.serialize(course)), "discount_windows": course_windows(course)}
-                    for course in course_list()[start:stop]]
+                    for course in self.query.apply(course_list())[start:stop]]
 
-        return _cached(f"slice:{start}:{stop}", build)
+        return _cached(f"slice:{self.query.cache_key}:{start}:{stop}", build)
+
+
+def catalogue_categories(serialize) -> list[dict]:
+    """The course list's category filter: category_list as `serialize(categories)` renders it; cached."""
+    return _cached("categories", lambda: serialize(category_list()))
 
 
 def catalogue_course(course_id: int, serialize) -> dict:

@@ -2,7 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Course, CourseChapter, CourseLesson
+from .models import Course, CourseCategory, CourseChapter, CourseLesson, Teacher
 from .pricing import active_discount
 
 
@@ -16,16 +16,30 @@ class DiscountSerializer(serializers.Serializer):
     expire_at = serializers.DateTimeField(required=False)
 
 
+class TeacherSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Teacher
+        fields = ["id", "name", "title", "avatar", "brief"]
+
+
+def _teacher(teacher) -> dict | None:
+    if teacher is None:
+        return None
+    return {"id": teacher.id, "name": teacher.name, "title": teacher.title, "avatar": teacher.avatar,
+            "brief": teacher.brief}
+
+
 class CourseSerializer(serializers.ModelSerializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
     discount = serializers.SerializerMethodField()
     category = serializers.CharField(source="category.name", default="", read_only=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
+    teacher = TeacherSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Course
         fields = ["id", "name", "cover", "brief", "price", "discount", "credit", "category", "level",
-                  "level_display", "students"]
+                  "level_display", "students", "category_id", "teacher"]
 
     @extend_schema_field(DiscountSerializer)
     def get_discount(self, obj) -> dict:
@@ -40,7 +54,8 @@ class CourseSerializer(serializers.ModelSerializer):
         return {"id": obj.id, "name": obj.name, "cover": obj.cover, "brief": obj.brief,
                 "price": _PRICE.to_representation(obj.price), "discount": self.get_discount(obj),
                 "credit": obj.credit, "category": category.name if category is not None else "",
-                "level": obj.level, "level_display": obj.get_level_display(), "students": obj.students}
+                "level": obj.level, "level_display": obj.get_level_display(), "students": obj.students,
+                "category_id": obj.category_id, "teacher": _teacher(obj.teacher)}
 
 
 _PRICE = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
@@ -64,13 +79,24 @@ class CourseDetailSerializer(CourseSerializer):
     chapters = ChapterSerializer(many=True)
 
     class Meta(CourseSerializer.Meta):
-        fields = CourseSerializer.Meta.fields + ["chapters"]
+        fields = CourseSerializer.Meta.fields + ["description", "chapters"]
 
     def to_representation(self, obj):
-        return {**super().to_representation(obj),
+        return {**super().to_representation(obj), "description": obj.description,
                 "chapters": ChapterSerializer(obj.chapters.all(), many=True, context=self.context).data}
 
 
 def course_row(course) -> dict:
     """One course as the list shows it (the cached catalogue's row builder)."""
     return CourseSerializer(course).data
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CourseCategory
+        fields = ["id", "name"]
+
+
+def category_rows(categories) -> list[dict]:
+    """The categories as the course list's filter shows them (the cached catalogue's builder)."""
+    return [dict(row) for row in CategorySerializer(categories, many=True).data]

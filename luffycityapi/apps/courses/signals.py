@@ -7,9 +7,9 @@ selectors.catalogue_changed() itself."""
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from . import selectors
-from .models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson
+from .models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson, Teacher
 
-CATALOGUE_MODELS = (Course, CourseCategory, CourseChapter, CourseLesson, Activity, CourseDiscount)
+CATALOGUE_MODELS = (Course, CourseCategory, CourseChapter, CourseLesson, Activity, CourseDiscount, Teacher)
 
 
 def catalogue_row_changed(sender, **kwargs):

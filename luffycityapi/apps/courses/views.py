@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from django.utils import timezone
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
@@ -7,7 +8,7 @@ from rest_framework.response import Response
 from luffycityapi.core.http_cache import ConditionalGetMixin
 
 from . import selectors
-from .serializers import CourseDetailSerializer, CourseSerializer, course_row
+from .serializers import CategorySerializer, CourseDetailSerializer, CourseSerializer, category_rows, course_row
 
 
 def browser_max_age(rows, now) -> int:
@@ -26,7 +27,8 @@ def browser_max_age(rows, now) -> int:
 
 class CourseListView(ConditionalGetMixin, generics.ListAPIView):
     """Public, paginated list of shown, undeleted courses, served from the cached catalogue; browsers may reuse
-    it briefly and revalidate it with its ETag."""
+    it briefly and revalidate it with its ETag. `?category=<id>`, `?ordering=newest|popular|price|-price` and
+    `?search=` narrow and sort it on the server (selectors.CatalogueQuery)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -35,8 +37,13 @@ class CourseListView(ConditionalGetMixin, generics.ListAPIView):
     def get_queryset(self):  # the schema's model; the data comes from the cache below
         return selectors.course_list()
 
+    @extend_schema(parameters=[
+        OpenApiParameter("category", int, description="a category id (GET /api/courses/categories/)"),
+        OpenApiParameter("ordering", str, enum=[k for k in selectors.SORTS if k],
+                         description="newest first, most students first, or by list price up / down"),
+        OpenApiParameter("search", str, description="words matched in the name, brief, category and teacher")])
     def list(self, request, *args, **kwargs):
-        rows = selectors.CataloguePages(course_row)
+        rows = selectors.CataloguePages(course_row, selectors.CatalogueQuery.parse(request.query_params))
         page = self.paginate_queryset(rows)
         now = timezone.now()
         self.http_max_age = browser_max_age(page, now)
@@ -53,3 +60,19 @@ class CourseDetailView(ConditionalGetMixin, generics.RetrieveAPIView):
         now = timezone.now()
         self.http_max_age = browser_max_age([row], now)
         return Response(selectors.render_row(row, now))
+
+
+class CategoryListView(ConditionalGetMixin, generics.ListAPIView):
+    """The categories with courses on sale, for the course list's filter; from the cached catalogue."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self):  # the schema's model; the data comes from the cache below
+        return selectors.category_list()
+
+    def list(self, request, *args, **kwargs):
+        self.http_max_age = settings.CATALOGUE_HTTP_MAX_AGE
+        return Response(selectors.catalogue_categories(category_rows))

@@ -46,6 +46,15 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        """A paid (or refunded) order is a record of money taken: nothing on it is edited by hand, not even its
+        title or description (refunds go through the refund form)."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.order_status in (Order.Status.PAID, Order.Status.REFUNDED):
+            return [*fields, *(f.name for f in self.model._meta.concrete_fields
+                               if f.editable and f.name not in fields and not f.primary_key)]
+        return fields
+
     @admin.action(description="取消所选的未支付订单（退还优惠券和积分）", permissions=["change"])
     def cancel_unpaid(self, request, queryset):
         done = 0

@@ -1,6 +1,9 @@
 """Payments in admin: the event log, refunds, the quarantine and reconciliation; and the order's page extended
 with its refunds, payment issues, payment timeline and the refund form (the orders app's OrderAdmin knows nothing
 of payments: payments depends on orders, never the reverse)."""
+import json
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -18,7 +21,7 @@ from luffycityapi.apps.orders.admin import OrderAdmin
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.core.errors import ShopError
 
-from . import refunds, selectors
+from . import labels, refunds, selectors
 from .models import PaymentEvent, PaymentIssue, ReconciliationMismatch, Refund
 
 # The index shows the last 30 days' revenue (templates/admin/luffy_index.html, payments_admin.revenue_chart).
@@ -33,6 +36,44 @@ def can_refund(request) -> bool:
     return request.user.is_active and request.user.has_perm(REFUND_PERMISSION)
 
 
+def short_time(value) -> str:
+    """A compact local time for narrow lists (the change page shows it in full)."""
+    return timezone.localtime(value).strftime("%m-%d %H:%M:%S") if value else "-"
+
+
+def collapsible_json(value, summary: str = "展开"):
+    """A gateway's raw answer (or a message's parameters), folded away until asked for."""
+    if value in (None, "", {}, []):
+        return "-"
+    return format_html('<details class="raw-json"><summary>{}</summary><pre style="white-space:pre-wrap;'
+                       'max-width:640px;margin:4px 0">{}</pre></details>',
+                       summary, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def refund_course_names(refund) -> str:
+    """The refunded courses by name (the order's lines; prefetch order__order_courses for lists)."""
+    names = {line.course_id: line.name for line in refund.order.order_courses.all()}
+    wanted = [int(c) for c in refund.course_ids or []]
+    if not wanted:  # a late-payment or quarantine refund: the whole payment
+        return "整笔款项"
+    return "、".join(names.get(c, f"课程 {c}") for c in wanted)
+
+
+def operator_name(refund) -> str:
+    return refund.operator.username if refund.operator_id else "系统"
+
+
+class NarrowList:
+    """A change list that fits a 1366 px screen beside its filters: without the app navigation column (the
+    breadcrumbs lead back) and with long numbers wrapping (static/payments/admin-lists.css)."""
+
+    class Media:
+        css = {"all": ["payments/admin-lists.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
@@ -45,22 +86,69 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_time", "provider", "kind", "direction", "order_number", "provider_trade_no", "verified",
-                    "verdict", "outcome"]
+class PaymentEventAdmin(NarrowList, ReadOnlyAdmin):
+    # Narrow enough for a 1366 px screen with the filter column: short times, labelled codes.
+    list_display = ["when", "provider", "kind", "direction", "order_number", "provider_trade_no", "verified",
+                    "verdict_label", "outcome_label"]
     list_filter = ["provider", "kind", "direction", "verified", "verdict", "created_time"]
-    search_fields = ["order_number", "provider_trade_no"]
+    search_fields = ["order_number", "provider_trade_no", "outcome"]
+    fields = ["created_time", "provider", "kind", "direction", "order_number", "provider_trade_no", "verified",
+              "verdict_label", "outcome_label", "params_view", "response_view"]
+    readonly_fields = fields
+
+    @admin.display(description="时间", ordering="created_time")
+    def when(self, event):
+        return short_time(event.created_time)
+
+    @admin.display(description="校验结论", ordering="verdict")
+    def verdict_label(self, event):
+        return labels.labelled(event.verdict)
+
+    @admin.display(description="处理结果", ordering="outcome")
+    def outcome_label(self, event):
+        return labels.labelled(event.outcome)
+
+    @admin.display(description="原始参数")
+    def params_view(self, event):
+        return collapsible_json(event.params)
+
+    @admin.display(description="网关应答")
+    def response_view(self, event):
+        return collapsible_json(event.response)
     # No date_hierarchy: it converts time zones in SQL, which fails on a MariaDB without time-zone tables
     # (the page answered 500 there); the created_time list filter works everywhere.
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["out_request_no", "order", "provider", "amount", "credit", "reason", "status", "failure",
-                    "operator", "attempts", "created_time", "updated_time"]
-    list_filter = ["status", "reason", "order__pay_type", "created_time"]
+class RefundAdmin(NarrowList, ReadOnlyAdmin):
+    list_display = ["when", "order", "provider", "courses", "amount", "credit", "status", "reason",
+                    "operator_username", "policy_override", "failure"]
+    list_filter = ["status", "reason", "order__pay_type", "policy_override", "created_time"]
     search_fields = ["out_request_no", "order__order_number", "order__trade_no", "order__user__mobile"]
     list_select_related = ["order", "operator"]
+    fields = ["out_request_no", "order", "provider", "courses", "amount", "credit", "reason", "remark", "status",
+              "failure", "operator_username", "policy_override", "attempts", "created_time", "updated_time",
+              "gateway_view"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("order__order_courses")
+
+    @admin.display(description="时间", ordering="created_time")
+    def when(self, refund):
+        return short_time(refund.created_time)
+
+    @admin.display(description="退款课程")
+    def courses(self, refund):
+        return refund_course_names(refund)
+
+    @admin.display(description="操作人", ordering="operator__username")
+    def operator_username(self, refund):
+        return operator_name(refund)
+
+    @admin.display(description="网关应答")
+    def gateway_view(self, refund):
+        return collapsible_json(refund.gateway_answer)
 
     @admin.display(description="支付平台", ordering="order__pay_type")
     def provider(self, refund):
@@ -147,8 +235,8 @@ class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["out_request_no", "reason", "course_ids", "amount", "credit", "status", "failure",
-                                "gateway_answer", "operator", "policy_override", "attempts", "created_time", "updated_time"]
+    fields = readonly_fields = ["out_request_no", "reason", "courses", "amount", "credit", "status", "failure",
+                                "gateway_view", "operator_username", "policy_override", "created_time"]
     verbose_name_plural = "退款记录"
 
     def has_add_permission(self, request, obj=None):
@@ -157,15 +245,35 @@ class RefundInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "operator").prefetch_related(
+            "order__order_courses")
+
+    @admin.display(description="退款课程")
+    def courses(self, refund):
+        return refund_course_names(refund)
+
+    @admin.display(description="操作人")
+    def operator_username(self, refund):
+        return operator_name(refund)
+
+    @admin.display(description="网关应答")
+    def gateway_view(self, refund):
+        return collapsible_json(refund.gateway_answer)
+
 
 class PaymentIssueInline(RefundInline):
     model = PaymentIssue
+
+    def get_queryset(self, request):
+        return admin.TabularInline.get_queryset(self, request)
+
     fields = readonly_fields = ["kind", "provider_trade_no", "amount", "status", "refund", "resolved_by",
                                 "resolved_time", "note", "created_time"]
     verbose_name_plural = "支付异常"
 
 
-class PaymentOrderAdmin(OrderAdmin):
+class PaymentOrderAdmin(NarrowList, OrderAdmin):
     """The orders app's OrderAdmin with what payments knows about an order."""
 
     change_form_template = "admin/orders/order/change_form.html"
@@ -176,7 +284,8 @@ class PaymentOrderAdmin(OrderAdmin):
     def payment_timeline(self, order):
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
             (timezone.localtime(event.created_time).strftime("%Y-%m-%d %H:%M:%S"), event.get_kind_display(),
-             event.get_direction_display(), event.provider_trade_no or "-", event.verdict or "-", event.outcome)
+             event.get_direction_display(), event.provider_trade_no or "-", labels.labelled(event.verdict),
+             labels.labelled(event.outcome))
             for event in selectors.order_payment_events(order.order_number)))
         if not rows:
             return "（无支付事件）"
@@ -202,6 +311,8 @@ class PaymentOrderAdmin(OrderAdmin):
         if order is None:
             raise Http404("no such order")
         change_url = reverse("admin:orders_order_change", args=[order.pk])
+        if request.method == "POST" and request.POST.get("confirmed") != "1":
+            return self._refund_confirmation(request, order, change_url)
         if request.method == "POST":
             try:
                 refund = refunds.refund_courses(
@@ -229,6 +340,29 @@ class PaymentOrderAdmin(OrderAdmin):
             "window_days": settings.REFUND_WINDOW_DAYS, "max_progress": settings.REFUND_MAX_PROGRESS,
             "outside_policy": any(line["policy"] and not line["policy"].refundable and not line["refunded"]
                                   for line in lines)})
+
+
+    def _refund_confirmation(self, request, order, change_url):
+        """The refund form's second step: the chosen courses with the money and credits that will go back, and
+        every field of the form carried on (so fields added to the form reach the refund unchanged)."""
+        try:
+            chosen = {int(c) for c in request.POST.getlist("course_ids")}
+        except ValueError:
+            chosen = set()
+        taken = refunds.refunded_course_ids(order.id)
+        shares = [share for share in refunds.line_shares(order) if share.course_id in chosen - taken]
+        if not shares:
+            self.message_user(request, "请至少勾选一门可退款的课程", messages.ERROR)
+            return redirect(request.path)
+        carried = [(name, value) for name, values in request.POST.lists() if name not in ("csrfmiddlewaretoken",
+                                                                                          "confirmed")
+                   for value in values]
+        return TemplateResponse(request, "admin/orders/order/refund_confirm.html", {
+            **self.admin_site.each_context(request), "title": f"确认退款：订单 {order.order_number}",
+            "opts": self.model._meta, "original": order, "order": order, "shares": shares, "carried": carried,
+            "total_money": sum((share.money for share in shares), Decimal("0.00")),
+            "total_credit": sum(share.credit for share in shares), "change_url": change_url,
+            "remark": request.POST.get("remark", "")})
 
 
 # orders' admin module was imported first (INSTALLED_APPS order): replace its registration with the extended one.

@@ -65,26 +65,38 @@ class DayRevenue:
     day: object
     revenue: Decimal
     orders: int
+    refunded: Decimal = ZERO  # money that went back that day (refunds that succeeded)
+    refunds: int = 0
 
 
 def revenue_by_day(days: int = 30, now=None) -> list[DayRevenue]:
-    """Money taken (orders paid, including those refunded later) and paid orders per local day,
-    oldest first. Wallet top-ups are deposits, not sales (the courses bought with them count when bought).
-    Grouped in Python: SQL date functions need time-zone tables MariaDB often lacks."""
+    """Money taken (orders paid, including those refunded later) and paid orders per local day, and the money
+    refunded per day (by the day each refund last changed, i.e. when it succeeded), oldest first. ¥0 orders
+    (free courses) took no money and are not counted; wallet top-ups are deposits, not sales (the courses bought
+    with them count when bought). Grouped in Python: SQL date functions need time-zone tables MariaDB often
+    lacks."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
-    totals = {first + timedelta(days=n): [ZERO, 0] for n in range(days)}
+    totals = {first + timedelta(days=n): [ZERO, 0, ZERO, 0] for n in range(days)}
     since = now - timedelta(days=days + 1)
     for pay_time, price in (Order.objects.filter(order_status__in=(Order.Status.PAID, Order.Status.REFUNDED),
-                                                 pay_time__gte=since)
+                                                 pay_time__gte=since, real_price__gt=0)
                             .exclude(kind=Order.Kind.TOPUP)
                             .values_list("pay_time", "real_price").iterator()):
         day = timezone.localdate(pay_time)
         if day in totals:
             totals[day][0] += price
             totals[day][1] += 1
-    return [DayRevenue(day, revenue, count) for day, (revenue, count) in totals.items()]
+    for when, amount in (Refund.objects.filter(status=Refund.Status.SUCCEEDED, updated_time__gte=since,
+                                               amount__gt=0)
+                         .values_list("updated_time", "amount").iterator()):
+        day = timezone.localdate(when)
+        if day in totals:
+            totals[day][2] += amount
+            totals[day][3] += 1
+    return [DayRevenue(day, revenue, count, refunded, refunds)
+            for day, (revenue, count, refunded, refunds) in totals.items()]
 
 
 def order_payment_events(order_number: str):

@@ -18,22 +18,6 @@ class PaymentLinkSerializer(serializers.Serializer):
     order_status = serializers.IntegerField()
 
 
-class WechatPayLinkSerializer(serializers.Serializer):
-    """WeChat Pay Native's link answer: the `code_url` the SPA shows as a QR code (null for a 0.00 order)."""
-
-    pay_type = serializers.IntegerField()
-    get_pay_type_display = serializers.CharField()
-    code_url = serializers.CharField(source="link", allow_null=True, help_text="weixin://… to show as a QR code")
-    order_status = serializers.IntegerField()
-
-
-class WechatNotifyAnswerSerializer(serializers.Serializer):
-    """What the WeChat notify answers when it did not take the notify (WeChat retries): its own error shape."""
-
-    code = serializers.ChoiceField(choices=["FAIL"])
-    message = serializers.CharField()
-
-
 class PaymentStatusSerializer(serializers.Serializer):
     """An order's payment status (an Order), for the SPA's poll."""
 

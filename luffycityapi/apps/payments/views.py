@@ -21,8 +21,7 @@ from . import inbound, outbound, selectors
 from .providers.base import PaymentProvider
 from .providers.registry import provider_named
 from .serializers import (OrderTimelineSerializer, PaymentLinkSerializer, PaymentResultSerializer,
-                          PaymentStatusSerializer, WalletPaymentSerializer, WechatNotifyAnswerSerializer,
-                          WechatPayLinkSerializer)
+                          PaymentStatusSerializer, WalletPaymentSerializer)
 
 # What asking the provider can answer besides the order's own refusals (409 a late payment for a closed order).
 GATEWAY_ERRORS = {
@@ -165,6 +164,23 @@ class AlipayAPIViewSet(PaymentAPIViewSet):
     trade.query poll, and Alipay's form-encoded notify answered with the plain-text `success` or `fail`."""
 
     provider_name = "alipay"
+
+
+# WeChat Pay's wire shapes live with its ViewSet: the payment services name nothing of WeChat.
+class WechatPayLinkSerializer(serializers.Serializer):
+    """WeChat Pay Native's link answer: the `code_url` the SPA shows as a QR code (null for a 0.00 order)."""
+
+    pay_type = serializers.IntegerField()
+    get_pay_type_display = serializers.CharField()
+    code_url = serializers.CharField(source="link", allow_null=True, help_text="weixin://… to show as a QR code")
+    order_status = serializers.IntegerField()
+
+
+class WechatNotifyAnswerSerializer(serializers.Serializer):
+    """What the WeChat notify answers when it did not take the notify (WeChat retries): its own error shape."""
+
+    code = serializers.ChoiceField(choices=["FAIL"])
+    message = serializers.CharField()
 
 
 WechatNotifySerializer = inline_serializer("WechatPayNotify", {

@@ -356,6 +356,22 @@ def notify_answer(accepted: bool) -> NotifyAnswer:
     return NotifyAnswer("success" if accepted else "fail", "text/plain; charset=utf-8")
 
 
+# Labels for the admin (payments.labels): the trade statuses and public answer codes Alipay's records carry.
+CODE_LABELS = {
+    "WAIT_BUYER_PAY": "等待买家付款",
+    "TRADE_SUCCESS": "支付成功",
+    "TRADE_FINISHED": "交易完结",
+    "TRADE_CLOSED": "交易关闭",
+    "10000": "接口调用成功",
+    "20000": "支付宝服务不可用",
+    "20001": "授权权限不足",
+    "40001": "缺少必选参数",
+    "40002": "非法的参数",
+    "40004": "业务处理失败",
+    "40006": "权限不足",
+}
+
+
 class AlipayProvider:
     """The protocol of base.PaymentProvider over this module's functions."""
 
@@ -363,6 +379,7 @@ class AlipayProvider:
     title = "支付宝"
     key_fields = ("out_trade_no", "trade_no", "trade_status", "total_amount", "app_id", "seller_id", "notify_id",
                   "notify_time", "sign_type", "sign")
+    code_labels = CODE_LABELS
 
     def __init__(self, *, pay_type: int):
         self.pay_type = pay_type

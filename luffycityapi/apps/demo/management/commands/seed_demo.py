@@ -1,8 +1,10 @@
-"""Idempotent demo data: courses (some discounted, some with a credit allowance), coupons of both kinds and a
-demo student 13800000000 / luffy-demo-2026 with 1000 credits and coupons."""
+"""Idempotent demo data: teachers with avatars, courses with covers, descriptions, levels, chapters and lessons
+(content.py; some discounted, some with a credit allowance), coupons of both kinds and a demo student
+13800000000 / luffy-demo-2026 with 1000 credits and coupons."""
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
@@ -10,32 +12,26 @@ from django.utils import timezone
 
 from luffycityapi.apps.coupon.models import Coupon, CouponLog
 from luffycityapi.apps.coupon.services import coupon_grant
-from luffycityapi.apps.courses.models import Activity, Course, CourseCategory, CourseChapter, CourseDiscount, CourseLesson
+from luffycityapi.apps.courses.models import (Activity, Course, CourseCategory, CourseChapter, CourseDiscount,
+                                              CourseLesson, Teacher)
+from luffycityapi.apps.demo.content import COURSES, DESCRIPTIONS, TEACHERS, avatar_path, cover_path
 from luffycityapi.apps.users.models import Credit, User
 from luffycityapi.apps.users.services import credit_change
 
 DEMO_MOBILE = "13800000000"
 DEMO_PASSWORD = "luffy-demo-2026"
 DEMO_CREDITS = 1000
-# The lessons play the tiny videos shipped in apps/learning/sample_videos (6 s each, VP8/WebM): their real length.
-SAMPLE_SECONDS = 6
 # The admin's mobile: 100… is not one anyone can register (users.serializers.MOBILE_RE), so it never collides with
 # a student's. The seed looks the admin up by the same mobile it creates it with.
 ADMIN_USERNAME = "admin"
 ADMIN_MOBILE = "10000000001"
 ADMIN_PASSWORD = "luffy-admin-2026"
 
-COURSES = [
-    # name, category, price, credit allowance, discount (kind, value) or None, brief
-    ("Python 全栈开发入门", "Python", "399.00", 200, None, "从零开始，掌握 Python 语法、函数与面向对象。"),
-    ("Django 企业级项目实战", "Python", "1579.00", 500, ("PERCENT", "0.88"), "用 Django + DRF 搭建一个真实的在线商城。"),
-    ("Vue 3 前端工程化", "前端", "699.00", 100, ("FIXED", "499.00"), "组合式 API、Pinia、Vite 与组件化实践。"),
-    ("MySQL 性能优化", "数据库", "299.00", 0, None, "索引、事务、锁与慢查询分析。"),
-    ("Redis 从入门到精通", "数据库", "199.00", 50, None, "数据结构、持久化、分布式锁与缓存设计。"),
-    ("Linux 运维基础", "运维", "99.00", 0, ("FREE", "0"), "命令行、权限、进程与服务管理。"),
-    ("算法与数据结构", "Python", "499.00", 300, None, "面试必备：排序、搜索、动态规划。"),
-    ("Celery 分布式任务", "Python", "159.00", 30, None, "异步任务、定时任务与可靠投递。"),
-]
+
+def static(path: str) -> str:
+    """The URL of a demo picture: the unhashed name, which collectstatic also writes, so the stored URL outlives a
+    redeploy and the seed runs before collectstatic has."""
+    return f"{settings.STATIC_URL}{path}"
 
 
 class Command(BaseCommand):
@@ -49,23 +45,24 @@ class Command(BaseCommand):
         if activity.end_time < now + timedelta(days=1):  # keep the demo discount running on an old database
             activity.end_time = now + timedelta(days=30)
             activity.save(update_fields=["end_time"])
-        for position, (name, category, price, credit, discount, brief) in enumerate(COURSES, start=1):
+        teachers = {key: self._teacher(name, title, avatar_path(key), brief)
+                    for key, name, title, _colour, brief in TEACHERS}
+        for position, row in enumerate(COURSES, start=1):
+            key, name, category, teacher, level, price, credit, discount, students, _colours, brief, chapters = row
             cat, _ = CourseCategory.objects.get_or_create(name=category)
-            course, created = Course.objects.get_or_create(
-                name=name, defaults={"category": cat, "price": Decimal(price), "credit": credit, "brief": brief,
-                                     "orders": position, "students": 100 * position})
-            if created:
-                for chapter_no in (1, 2):
-                    chapter = CourseChapter.objects.create(course=course, orders=chapter_no,
-                                                           name=f"第{chapter_no}章 {name.split()[0]} 核心知识")
-                    for lesson_no in (1, 2, 3):
-                        CourseLesson.objects.create(chapter=chapter, orders=lesson_no, name=f"{chapter_no}.{lesson_no} 课时",
-                                                    duration=SAMPLE_SECONDS, free_trail=lesson_no == 1,
-                                                    video=f"sample-{lesson_no}.webm")
-            # Lessons seeded before there were videos (or by an older seed) play the shipped samples too.
+            course, _ = Course.objects.get_or_create(
+                name=name, defaults={"category": cat, "price": Decimal(price), "credit": credit, "orders": position,
+                                     "students": students})
+            # What the shop shows is brought up to date on an old database too; prices, credits and the
+            # operators' order are left as staff may have changed them.
+            self._update(course, cover=static(cover_path(key)), brief=brief, description=DESCRIPTIONS[key],
+                         level=level, teacher=teachers[teacher])
+            self._syllabus(course, chapters)
+            # Every lesson plays one of the shipped samples (learning/sample_videos); its listed length is the
+            # demo syllabus's, not the sample's few seconds.
             for lesson in CourseLesson.objects.filter(chapter__course=course, video=""):
-                lesson.video, lesson.duration = f"sample-{(lesson.orders - 1) % 3 + 1}.webm", SAMPLE_SECONDS
-                lesson.save(update_fields=["video", "duration"])
+                lesson.video = f"sample-{(lesson.orders - 1) % 3 + 1}.webm"
+                lesson.save(update_fields=["video"])
             if discount:
                 kind, value = discount
                 CourseDiscount.objects.get_or_create(
@@ -86,6 +83,37 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"demo data ready: {Course.objects.count()} courses; student {DEMO_MOBILE} / {DEMO_PASSWORD}; "
             f"admin {ADMIN_USERNAME} / {ADMIN_PASSWORD}"))
+
+    @staticmethod
+    def _update(row, **fields):
+        """Set the fields that differ, saving (and so signalling a catalogue change) only when one does."""
+        changed = [name for name, value in fields.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, fields[name])
+        if changed:
+            row.save(update_fields=changed)
+        return row
+
+    def _teacher(self, name, title, avatar, brief):
+        teacher, _ = Teacher.objects.get_or_create(name=name, defaults={"title": title})
+        return self._update(teacher, title=title, avatar=static(avatar), brief=brief)
+
+    def _syllabus(self, course, chapters):
+        """The course's chapters and lessons by position: missing ones are created, existing ones renamed in place
+        (their ids stay: progress and orders may point at them). Durations are whole seconds."""
+        for chapter_no, (chapter_name, lessons) in enumerate(chapters, start=1):
+            chapter = course.chapters.filter(orders=chapter_no).first()
+            if chapter is None:
+                chapter = CourseChapter.objects.create(course=course, orders=chapter_no, name=chapter_name)
+            self._update(chapter, name=chapter_name)
+            for lesson_no, (lesson_name, seconds) in enumerate(lessons, start=1):
+                lesson = chapter.lessons.filter(orders=lesson_no).first()
+                if lesson is None:
+                    lesson = CourseLesson.objects.create(chapter=chapter, orders=lesson_no, name=lesson_name,
+                                                         duration=seconds, free_trail=lesson_no == 1)
+                if lesson.name != lesson_name or lesson.duration != seconds:
+                    lesson.name, lesson.duration = lesson_name, seconds
+                    lesson.save(update_fields=["name", "duration"])
 
     def _coupons(self, student, now):
         """Coupons of both kinds; the demo student holds one of each (granted again once used up)."""
