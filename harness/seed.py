@@ -115,7 +115,8 @@ def bench_shop(n_create: int, n_notify_users: int, password: str) -> Pools:
 
 
 def soak_shop() -> tuple[list[int], list[int]]:
-    """`make soak`'s shop: ten courses (one with a discount window), two coupon kinds; returns their ids."""
+    """`make soak`'s shop: twelve courses (one with a discount window; the last two bought with the wallet), two
+    coupon kinds; returns their ids."""
     from django.utils import timezone
 
     from luffycityapi.apps.coupon.models import Coupon
@@ -123,7 +124,7 @@ def soak_shop() -> tuple[list[int], list[int]]:
 
     now = timezone.now()
     courses = [Course.objects.create(name=f"耐久课程 {i}", price=Decimal(f"{60 + 15 * i}.00"), credit=100, orders=i)
-               for i in range(10)]
+               for i in range(12)]
     discount_window("耐久限时折扣", 1, [(courses[9], CourseDiscount.Kind.PERCENT, Decimal("0.80"))])
     coupons = [Coupon.objects.create(name="满100减20", discount=Coupon.Kind.AMOUNT, amount=Decimal("20.00"),
                                      condition=Decimal("100.00"), start_time=now - timedelta(days=1),

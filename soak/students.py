@@ -5,6 +5,7 @@ form or through the sandbox's control API and handed to the storm."""
 import re
 import threading
 import time
+from decimal import Decimal
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -216,4 +217,51 @@ def student_journey(student: Student, course_ids, storm: Storm, first_order: dic
             stats.violation(f"pay {number}: the sandbox did not take the payment")
             continue
         storm.push(student, trade, back)
+    wallet_leg(student, course_ids, storm)
     fate_thread.join(timeout=600)
+
+
+TOPUP = "3000.00"
+WALLET = 2  # Order.PayType.WALLET
+
+
+def wallet_leg(student: Student, course_ids, storm: Storm):
+    """The wallet: a top-up paid on the cashier (its notifies storm like any order's; the poll asks the gateway
+    meanwhile), then a wallet order of the two courses no other order uses, paid by 4 POSTs at once: one charge."""
+    r = call("topup", "POST", "/api/orders/topup/", token=student.token, json={"amount": TOPUP, "pay_type": 0})
+    if r.status_code != 201:
+        stats.violation(f"top-up for {student.mobile}: {r.status_code} {r.text[:200]}")
+        return
+    topup = {**r.json(), "fate": "topup"}
+    student.orders.append(topup)
+    number = topup["order_number"]
+    cashier = student.open_cashier(number)
+    if not cashier:
+        return
+    trade, back = pay(student, number, cashier, form=False)
+    if trade is None:
+        stats.violation(f"top-up {number}: the sandbox did not take the payment")
+        return
+    storm.push(student, trade, back)
+    deadline = time.monotonic() + 90
+    while call("wallet", "GET", "/api/users/wallet/", token=student.token).json().get("money") != TOPUP:
+        if time.monotonic() > deadline:
+            stats.violation(f"top-up {number}: the wallet was not credited {TOPUP} in 90 s")
+            return
+        call("query", "GET", f"/api/payments/alipay/query/{number}/", token=student.token)
+        time.sleep(0.5)
+    order = student.order(course_ids[10:12], pay_type=WALLET)
+    order["fate"] = "wallet"
+    answers = []
+
+    def pay_from_wallet():
+        answers.append(call("wallet_pay", "POST", f"/api/payments/wallet/{order['order_number']}/",
+                            token=student.token))
+
+    together([pay_from_wallet] * 4)
+    if sorted(a.status_code for a in answers) != [200] * 4:
+        stats.violation(f"wallet pay {order['order_number']}: {[a.status_code for a in answers]}")
+    money = call("wallet", "GET", "/api/users/wallet/", token=student.token).json().get("money")
+    expected = f"{Decimal(TOPUP) - Decimal(order['real_price']):.2f}"
+    if money != expected:
+        stats.violation(f"wallet of {student.mobile} after paying {order['order_number']}: {money}, not {expected}")
