@@ -3,7 +3,9 @@
 // 确认支付 → the sandbox's signed, encrypted notify fulfils it → the overlay's poll goes to the success page, and
 // the order's timeline names 微信支付.
 import { test, before, after } from 'node:test'
-import { assert, launch, newSession, registerFresh, api, uiLogin } from './helpers.mjs'
+import {
+  assert, launch, newSession, registerFresh, api, uiLogin, pickBuyableCourses, addFromCard, selectOnly, settledQuote,
+} from './helpers.mjs'
 
 let browser
 before(async () => (browser = await launch()))
@@ -67,3 +69,73 @@ test('wechat pay: scan page pays, success page lists the course', { timeout: 180
     await context.close()
   }
 })
+
+// The checkout's own choice: a student puts a course in the cart, picks 微信支付 among the quote's pay_types on the
+// checkout page, clicks 去支付 and scans the overlay's QR code on the sandbox scan page; the overlay's polling takes
+// the page to the success page. At a laptop's 1366 px and a phone's 390 px.
+const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+
+for (const [width, height] of [[1366, 900], [390, 844]]) {
+  test(`wechat pay chosen at checkout (${width}px): QR overlay → scan page pays → success`, { timeout: 180_000 }, async (t) => {
+    const session = await newSession(browser, `wechat-checkout-${width}`, { width, height })
+    const { context, snap } = session
+    try {
+      const user = await registerFresh()
+      const page = await context.newPage()
+      await uiLogin(page, user, '/courses')
+      const [course] = await pickBuyableCourses(page, 1)
+      if (!course) {
+        t.skip('no buyable course in this shop')
+        return
+      }
+      await addFromCard(page, course)
+      await selectOnly(page, [course.id])
+      await page.getByTestId('cart-checkout').click()
+      await page.waitForURL('**/order')
+      const price = await settledQuote(page)
+
+      const wechat = page.getByTestId('pay-method-1')
+      await wechat.waitFor()
+      assert.match(await wechat.innerText(), /微信支付/)
+      await wechat.click()
+      await page.locator('[data-testid=pay-method-1].is-checked').waitFor()
+      assert.equal(await settledQuote(page), price, 'the way to pay does not change the amount')
+      assert.ok((await overflow(page)) <= 0, `the checkout fits ${width}px`)
+      await snap(page, `checkout-wechat-chosen-${width}`)
+
+      await page.getByTestId('pay-button').click()
+      await page.getByTestId('pay-overlay').waitFor()
+      const qr = page.getByTestId('pay-qr')
+      await qr.waitFor()
+      assert.match(await qr.getAttribute('data-code-url'), /^weixin:\/\/wxpay\/bizpayurl\?pr=/)
+      assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code is drawn')
+      await page.getByTestId('pay-countdown').waitFor()
+      assert.equal(await page.getByTestId('pay-overlay').getAttribute('data-state'), 'waiting')
+      assert.equal(context.pages().length, 1, 'no cashier tab: the buyer scans')
+      const orderNumber = (await page.getByTestId('pay-order-number').innerText()).trim()
+      const order = await api(`/orders/${orderNumber}/`, { token: user.access })
+      assert.equal(order.status, 200, JSON.stringify(order.data))
+      assert.equal(order.data.pay_type, 1, 'the order is placed with the chosen way to pay')
+      const box = await page.locator('[data-testid=pay-overlay] .box').boundingBox()
+      assert.ok(box && box.x >= 0 && box.x + box.width <= width, `the overlay fits the screen (${JSON.stringify(box)})`)
+      await snap(page, `qr-overlay-${width}`)
+
+      const [phone] = await Promise.all([context.waitForEvent('page'), page.getByTestId('pay-sandbox-scan').click()])
+      await phone.locator('#scan-pay').waitFor()
+      assert.equal(await phone.locator('#scan-out-trade-no').innerText(), orderNumber)
+      await phone.locator('#scan-pay').click()
+      await phone.locator('#scan-paid').waitFor()
+      await phone.close()
+
+      await page.waitForURL('**/order/success/**', { timeout: 60_000 })
+      await page.getByTestId('pay-success').waitFor()
+      assert.deepEqual(await page.getByTestId('success-course').allInnerTexts(), [`《${course.name}》`])
+      await snap(page, `success-${width}`)
+      const paid = await api(`/orders/${orderNumber}/`, { token: user.access })
+      assert.equal(paid.data.order_status, 1, 'the order is paid')
+      session.assertNoBrowserErrors()
+    } finally {
+      await context.close()
+    }
+  })
+}
