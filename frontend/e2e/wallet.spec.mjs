@@ -1,5 +1,6 @@
 // The wallet (余额): a fresh student tops up on the Alipay sandbox cashier from /user/wallet, then buys a course
-// paying with the balance at checkout (no cashier tab), and the wallet page shows both entries.
+// paying with the balance at checkout (no cashier tab), and the wallet page shows both entries. A top-up through
+// WeChat Pay: 微信支付 chosen in the top-up form, the QR overlay, the sandbox scan page pays, the balance grows.
 import { test, before, after } from 'node:test'
 import { assert, launch, newSession, registerFresh, uiLogin, pickBuyableCourses, settledQuote, cashierUrl } from './helpers.mjs'
 
@@ -22,6 +23,8 @@ test('wallet: top up through the Alipay sandbox, then buy a course with the bala
     await snap(page, 'wallet-empty')
 
     // Top up: a top-up order paid on the sandbox cashier, opened in a new tab like any order's.
+    assert.deepEqual(await page.locator('[data-testid^=topup-method-]').allInnerTexts(), ['支付宝', '微信支付'])
+    await page.locator('[data-testid=topup-method-0].is-checked').waitFor()
     await page.getByTestId('topup-amount').fill(TOPUP)
     const popup = context.waitForEvent('page')
     await page.getByTestId('topup-button').click()
@@ -82,3 +85,50 @@ test('wallet: top up through the Alipay sandbox, then buy a course with the bala
     await context.close()
   }
 })
+
+for (const [width, height] of [[1366, 900], [390, 844]]) {
+  test(`wallet: top up through WeChat Pay (${width}px): QR overlay → scan page pays → balance`, { timeout: 120_000 }, async () => {
+    const session = await newSession(browser, `wallet-wechat-topup-${width}`, { width, height })
+    const { context, snap } = session
+    try {
+      const user = await registerFresh()
+      const page = await context.newPage()
+      await uiLogin(page, user, '/user/wallet')
+      await page.getByTestId('wallet-empty').waitFor()
+      await page.getByTestId('topup-method-1').click()
+      await page.locator('[data-testid=topup-method-1].is-checked').waitFor()
+      assert.equal((await page.getByTestId('topup-button').innerText()).trim(), '微信支付充值')
+      await page.getByTestId('topup-amount').fill('88.80')
+      await snap(page, `topup-wechat-chosen-${width}`)
+
+      await page.getByTestId('topup-button').click()
+      await page.getByTestId('pay-overlay').waitFor()
+      const qr = page.getByTestId('pay-qr')
+      await qr.waitFor()
+      assert.match(await qr.getAttribute('data-code-url'), /^weixin:\/\/wxpay\/bizpayurl\?pr=/)
+      assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code is drawn')
+      await page.getByTestId('pay-countdown').waitFor()
+      assert.equal(context.pages().length, 1, 'no cashier tab: the buyer scans')
+      const orderNumber = (await page.getByTestId('pay-order-number').innerText()).trim()
+      await snap(page, `topup-qr-overlay-${width}`)
+
+      const [phone] = await Promise.all([context.waitForEvent('page'), page.getByTestId('pay-sandbox-scan').click()])
+      await phone.locator('#scan-pay').waitFor()
+      assert.equal(await phone.locator('#scan-out-trade-no').innerText(), orderNumber)
+      await phone.locator('#scan-pay').click()
+      await phone.locator('#scan-paid').waitFor()
+      await phone.close()
+
+      // The overlay's polling sees the top-up paid: the overlay goes, the page stays and shows the money.
+      await page.getByTestId('pay-overlay').waitFor({ state: 'detached', timeout: 60_000 })
+      assert.equal(new URL(page.url()).pathname, '/user/wallet')
+      await page.getByTestId('wallet-row').first().waitFor()
+      assert.equal((await page.getByTestId('wallet-balance').innerText()).trim(), '¥88.80')
+      assert.equal((await page.getByTestId('wallet-row-amount').first().innerText()).trim(), '+¥88.80')
+      await snap(page, `topup-wechat-credited-${width}`)
+      session.assertNoBrowserErrors()
+    } finally {
+      await context.close()
+    }
+  })
+}

@@ -168,6 +168,34 @@ def test_topup_bounds_come_from_settings(make_user, client_for, settings):
     assert Order.objects.get(order_number=high.json()["order_number"]).kind == Order.Kind.TOPUP
 
 
+def test_the_wallet_answer_lists_the_ways_to_pay_a_topup_and_each_is_accepted(make_user, client_for):
+    client = client_for(make_user())
+    offered = client.get("/api/users/wallet/").json()["topup_pay_types"]
+    # Alipay and WeChat Pay take money from outside the shop; the wallet (2) cannot fund itself.
+    assert offered == [{"pay_type": Order.PayType.ALIPAY, "name": "支付宝"},
+                       {"pay_type": Order.PayType.WECHAT, "name": "微信支付"}]
+    for method in offered:
+        created = _topup(client, "20.00", pay_type=method["pay_type"])
+        assert created.status_code == 201, created.content
+        order = Order.objects.get(order_number=created.json()["order_number"])
+        assert (order.kind, order.pay_type) == (Order.Kind.TOPUP, method["pay_type"])
+        assert client.post(f"/api/orders/{order.order_number}/cancel/").status_code == 200
+
+
+def test_a_way_to_pay_no_longer_registered_is_not_offered_for_a_topup(make_user, client_for):
+    from luffycityapi.apps.payments.providers import registry
+
+    wechat = registry.provider_for(Order.PayType.WECHAT)
+    registry.unregister(Order.PayType.WECHAT)
+    try:
+        client = client_for(make_user())
+        assert [m["pay_type"] for m in client.get("/api/users/wallet/").json()["topup_pay_types"]] == [
+            Order.PayType.ALIPAY]
+        assert_error(_topup(client, "20.00", pay_type=Order.PayType.WECHAT), 400, "pay_type_invalid")
+    finally:
+        registry.register(wechat)
+
+
 def test_topup_paid_through_alipay_credits_the_wallet_once(make_user, client_for, post_notify):
     user = make_user()
     client = client_for(user)

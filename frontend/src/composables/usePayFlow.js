@@ -12,11 +12,12 @@ import { payDevice } from '@/utils/device'
  * and has the "我已完成支付" button) until the order is paid (→ success page), cancelled / timed out (toast)
  * or the buyer closes it.
  *
- * Usage: `const { payOrder, payOverlay } = usePayFlow({ onClose, onEnded, onFailed })` and
+ * Usage: `const { payOrder, payOverlay } = usePayFlow({ onClose, onEnded, onFailed, onPaid })` and
  * `<PayOverlay v-if="payOverlay" v-bind="payOverlay" />`.
  *
- * @param {{onClose?: Function, onEnded?: Function, onFailed?: Function}} hooks what the view does after
- *   the overlay is closed ("稍后支付" / "查看我的订单"), after the order ended, after getting the link failed.
+ * @param {{onClose?: Function, onEnded?: Function, onFailed?: Function, onPaid?: Function}} hooks what the view
+ *   does after the overlay is closed ("稍后支付" / "查看我的订单"), after the order ended, after getting the link
+ *   failed; `onPaid(orderNumber)` replaces the course success page (a wallet top-up buys no course).
  */
 /** Order.PayType of the wallet (余额): paid at once from the balance, no cashier to open. */
 export const WALLET_PAY_TYPE = 2
@@ -26,7 +27,7 @@ const DIRECT_PAY = {
   [WALLET_PAY_TYPE]: (orders, orderNumber) => orders.payWithWallet(orderNumber),
 }
 
-export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
+export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
   const orders = useOrdersStore()
   const router = useRouter()
   const pay = reactive({
@@ -42,6 +43,7 @@ export function usePayFlow({ onClose, onEnded, onFailed } = {}) {
 
   function goSuccess(orderNumber) {
     pay.visible = false
+    if (onPaid) return onPaid(orderNumber)
     router.push({ name: 'order-success', params: { orderNumber } })
   }
 

@@ -2,15 +2,22 @@ import { defineStore } from 'pinia'
 import { ordersApi, usersApi } from '@/api'
 
 export const useWalletStore = defineStore('wallet', {
-  state: () => ({ money: null, entries: [], loading: false, toppingUp: false }),
+  state: () => ({
+    money: null,
+    entries: [],
+    topupPayTypes: [], // [{pay_type, name}]: the ways the server takes a top-up (支付宝, 微信支付)
+    loading: false,
+    toppingUp: false,
+  }),
   actions: {
-    /** GET /api/users/wallet/: the balance ("%.2f" string) and the ledger, newest first. */
+    /** GET /api/users/wallet/: the balance ("%.2f" string), the ledger (newest first) and the top-up methods. */
     async load() {
       this.loading = true
       try {
         const data = await usersApi.fetchWallet()
         this.money = data && typeof data.money === 'string' ? data.money : null
         this.entries = data && Array.isArray(data.entries) ? data.entries : []
+        this.topupPayTypes = data && Array.isArray(data.topup_pay_types) ? data.topup_pay_types : []
         return data
       } finally {
         this.loading = false

@@ -22,3 +22,8 @@ class PaymentsConfig(AppConfig):
 
         from .selectors import order_refunds, partially_refunded_order_ids
         order_selectors.install_refund_hooks(of_orders=order_refunds, partial_order_ids=partially_refunded_order_ids)
+        # ...and tells the wallet page which ways to pay a top-up may take.
+        from luffycityapi.apps.users import selectors as user_selectors
+
+        from .providers.registry import topup_methods
+        user_selectors.install_topup_methods(topup_methods)

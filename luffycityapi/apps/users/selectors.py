@@ -1,4 +1,6 @@
 """Reads on users, always scoped to one user."""
+from collections.abc import Callable
+
 from django.db import connection
 
 from .models import Credit, User, UserCourse, WalletEntry
@@ -42,3 +44,19 @@ def wallet_ledger(user_id: int, limit: int = 100):
 def wallet_entry_by_key(key: str):
     """The wallet entry made under an idempotency key, or None."""
     return WalletEntry.objects.filter(key=key).first()
+
+
+# The ways a top-up may be paid belong to the payments app, which users never imports: it fills this hook in its
+# AppConfig.ready() (until then, and in an app without payments, nothing is offered).
+_topup_methods: Callable[[], list[dict]] = lambda: []
+
+
+def install_topup_methods(methods: Callable[[], list[dict]]) -> None:
+    """Called by the payments app: `methods()` lists [{pay_type, name}] a wallet top-up may be paid with."""
+    global _topup_methods
+    _topup_methods = methods
+
+
+def topup_methods() -> list[dict]:
+    """The ways to pay a wallet top-up, [{pay_type, name}] in the order the SPA shows them."""
+    return _topup_methods()

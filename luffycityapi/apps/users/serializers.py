@@ -116,12 +116,22 @@ class WalletEntrySerializer(serializers.ModelSerializer):
         return money_str(entry.amount)  # signed: "-12.30" for a payment
 
 
+class TopupPayTypeSerializer(serializers.Serializer):
+    """A way to pay a wallet top-up (money from outside the shop: 支付宝, 微信支付)."""
+
+    pay_type = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class WalletSerializer(serializers.Serializer):
-    """The wallet: its balance as a "%.2f" string and its ledger, newest first."""
+    """The wallet: its balance as a "%.2f" string, its ledger (newest first) and the ways a top-up may be paid
+    (`POST /api/orders/topup/`'s pay_type)."""
 
     money = serializers.CharField()
     entries = WalletEntrySerializer(many=True)
+    topup_pay_types = TopupPayTypeSerializer(many=True)
 
     def to_representation(self, wallet):
         return {"money": money_str(wallet["money"]),
-                "entries": WalletEntrySerializer(wallet["entries"], many=True).data}
+                "entries": WalletEntrySerializer(wallet["entries"], many=True).data,
+                "topup_pay_types": TopupPayTypeSerializer(wallet["topup_pay_types"], many=True).data}

@@ -88,10 +88,11 @@ class MyCreditsView(generics.ListAPIView):
 
 
 class MyWalletView(APIView):
-    """The student's wallet: balance and ledger (newest first)."""
+    """The student's wallet: balance, ledger (newest first) and the ways to pay a top-up."""
 
     @extend_schema(responses=serializers.WalletSerializer)
     def get(self, request):
         user_id = request.user.id
         return Response(serializers.WalletSerializer({"money": selectors.wallet_balance(user_id),
-                                                      "entries": selectors.wallet_ledger(user_id)}).data)
+                                                      "entries": selectors.wallet_ledger(user_id),
+                                                      "topup_pay_types": selectors.topup_methods()}).data)

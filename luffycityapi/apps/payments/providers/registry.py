@@ -34,6 +34,11 @@ def topup_pay_types() -> list[int]:
     return [pay_type for pay_type, provider in _by_pay_type.items() if getattr(provider, "charge", None) is None]
 
 
+def topup_methods() -> list[dict]:
+    """What the wallet page offers for a top-up: [{pay_type, name}] of topup_pay_types(), by pay type."""
+    return [{"pay_type": pay_type, "name": _by_pay_type[pay_type].title} for pay_type in sorted(topup_pay_types())]
+
+
 def pay_methods(user_id: int, amount: Decimal) -> list[PayMethod]:
     """What checkout offers for an amount, by pay type: each registered provider, with the user's balance (and
     whether it is enough) for one that spends a balance."""
