@@ -397,4 +397,28 @@ export async function payInNewTab(page, context) {
   return cashier
 }
 
+// WeChat Pay Native in the pay overlay: the code_url drawn as a QR code, the countdown, and no cashier tab (the
+// buyer scans). Returns the overlay's order number.
+export async function expectWechatQr(page, context) {
+  await page.getByTestId('pay-overlay').waitFor()
+  const qr = page.getByTestId('pay-qr')
+  await qr.waitFor()
+  assert.match(await qr.getAttribute('data-code-url'), /^weixin:\/\/wxpay\/bizpayurl\?pr=/)
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code is drawn')
+  await page.getByTestId('pay-countdown').waitFor()
+  assert.equal(await page.getByTestId('pay-overlay').getAttribute('data-state'), 'waiting')
+  assert.equal(context.pages().length, 1, 'no cashier tab: the buyer scans')
+  return (await page.getByTestId('pay-order-number').innerText()).trim()
+}
+
+// The overlay's dev link opens the local WeChat Pay sandbox's scan page (it plays the phone), which pays the order.
+export async function payOnScanPage(page, context, orderNumber) {
+  const [phone] = await Promise.all([context.waitForEvent('page'), page.getByTestId('pay-sandbox-scan').click()])
+  await phone.locator('#scan-pay').waitFor()
+  assert.equal(await phone.locator('#scan-out-trade-no').innerText(), orderNumber)
+  await phone.locator('#scan-pay').click()
+  await phone.locator('#scan-paid').waitFor()
+  await phone.close()
+}
+
 export { assert }

@@ -2,7 +2,9 @@
 // paying with the balance at checkout (no cashier tab), and the wallet page shows both entries. A top-up through
 // WeChat Pay: 微信支付 chosen in the top-up form, the QR overlay, the sandbox scan page pays, the balance grows.
 import { test, before, after } from 'node:test'
-import { assert, launch, newSession, registerFresh, uiLogin, pickBuyableCourses, settledQuote, cashierUrl } from './helpers.mjs'
+import {
+  assert, launch, newSession, registerFresh, uiLogin, pickBuyableCourses, settledQuote, cashierUrl, expectWechatQr, payOnScanPage,
+} from './helpers.mjs'
 
 let browser
 before(async () => (browser = await launch()))
@@ -102,22 +104,9 @@ for (const [width, height] of [[1366, 900], [390, 844]]) {
       await snap(page, `topup-wechat-chosen-${width}`)
 
       await page.getByTestId('topup-button').click()
-      await page.getByTestId('pay-overlay').waitFor()
-      const qr = page.getByTestId('pay-qr')
-      await qr.waitFor()
-      assert.match(await qr.getAttribute('data-code-url'), /^weixin:\/\/wxpay\/bizpayurl\?pr=/)
-      assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code is drawn')
-      await page.getByTestId('pay-countdown').waitFor()
-      assert.equal(context.pages().length, 1, 'no cashier tab: the buyer scans')
-      const orderNumber = (await page.getByTestId('pay-order-number').innerText()).trim()
+      const orderNumber = await expectWechatQr(page, context)
       await snap(page, `topup-qr-overlay-${width}`)
-
-      const [phone] = await Promise.all([context.waitForEvent('page'), page.getByTestId('pay-sandbox-scan').click()])
-      await phone.locator('#scan-pay').waitFor()
-      assert.equal(await phone.locator('#scan-out-trade-no').innerText(), orderNumber)
-      await phone.locator('#scan-pay').click()
-      await phone.locator('#scan-paid').waitFor()
-      await phone.close()
+      await payOnScanPage(page, context, orderNumber)
 
       // The overlay's polling sees the top-up paid: the overlay goes, the page stays and shows the money.
       await page.getByTestId('pay-overlay').waitFor({ state: 'detached', timeout: 60_000 })

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test'
 import {
   assert, launch, newSession, registerFresh, api, uiLogin, pickBuyableCourses, addFromCard, selectOnly, settledQuote,
+  expectWechatQr, payOnScanPage,
 } from './helpers.mjs'
 
 let browser
@@ -104,15 +105,7 @@ for (const [width, height] of [[1366, 900], [390, 844]]) {
       await snap(page, `checkout-wechat-chosen-${width}`)
 
       await page.getByTestId('pay-button').click()
-      await page.getByTestId('pay-overlay').waitFor()
-      const qr = page.getByTestId('pay-qr')
-      await qr.waitFor()
-      assert.match(await qr.getAttribute('data-code-url'), /^weixin:\/\/wxpay\/bizpayurl\?pr=/)
-      assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code is drawn')
-      await page.getByTestId('pay-countdown').waitFor()
-      assert.equal(await page.getByTestId('pay-overlay').getAttribute('data-state'), 'waiting')
-      assert.equal(context.pages().length, 1, 'no cashier tab: the buyer scans')
-      const orderNumber = (await page.getByTestId('pay-order-number').innerText()).trim()
+      const orderNumber = await expectWechatQr(page, context)
       const order = await api(`/orders/${orderNumber}/`, { token: user.access })
       assert.equal(order.status, 200, JSON.stringify(order.data))
       assert.equal(order.data.pay_type, 1, 'the order is placed with the chosen way to pay')
@@ -120,12 +113,7 @@ for (const [width, height] of [[1366, 900], [390, 844]]) {
       assert.ok(box && box.x >= 0 && box.x + box.width <= width, `the overlay fits the screen (${JSON.stringify(box)})`)
       await snap(page, `qr-overlay-${width}`)
 
-      const [phone] = await Promise.all([context.waitForEvent('page'), page.getByTestId('pay-sandbox-scan').click()])
-      await phone.locator('#scan-pay').waitFor()
-      assert.equal(await phone.locator('#scan-out-trade-no').innerText(), orderNumber)
-      await phone.locator('#scan-pay').click()
-      await phone.locator('#scan-paid').waitFor()
-      await phone.close()
+      await payOnScanPage(page, context, orderNumber)
 
       await page.waitForURL('**/order/success/**', { timeout: 60_000 })
       await page.getByTestId('pay-success').waitFor()
