@@ -31,6 +31,17 @@ def test_progress_is_the_max_never_decreases_and_is_capped(auth_client, course_w
     assert LessonProgress.objects.filter(user=auth_client.user).count() == 1
 
 
+def test_a_video_played_to_its_end_completes_the_lesson_even_when_the_file_is_shorter(auth_client,
+                                                                                       course_with_lessons, buy):
+    course, made = course_with_lessons()
+    buy(auth_client, course)
+    short = auth_client.post(URL, {"lesson_id": made[1].id, "position": 2, "ended": True}, format="json")
+    assert short.status_code == 200, short.content
+    assert (short.json()["watched"], short.json()["position"]) == (SECONDS, SECONDS)
+    assert report(auth_client, made[1], 1).json()["watched"] == SECONDS  # a later, earlier report lowers nothing
+    assert_error(auth_client.post(URL, {"lesson_id": made[2].id, "position": 1, "ended": "maybe"}, format="json"), 400)
+
+
 def test_percent_and_the_lesson_to_continue_from_on_my_courses(auth_client, course_with_lessons, buy):
     course, made = course_with_lessons()
     order = buy(auth_client, course)

@@ -5,8 +5,8 @@ export const fetchLessons = (courseId) =>
   http.get(`/courses/${encodeURIComponent(courseId)}/lessons/`).then((r) => r.data)
 
 /** The player's report: the student reached `position` seconds of the lesson (idempotent on the server). */
-export const postProgress = (lessonId, position) =>
-  http.post('/learn/progress/', { lesson_id: lessonId, position }).then((r) => r.data)
+export const postProgress = (lessonId, position, ended = false) =>
+  http.post('/learn/progress/', { lesson_id: lessonId, position, ...(ended ? { ended: true } : {}) }).then((r) => r.data)
 
 /** Owned courses with percent complete, the lesson to continue from and the refund policy per course. */
 export const fetchMyStudy = () => http.get('/learn/courses/').then((r) => r.data)

@@ -23,8 +23,8 @@ export const useLearnStore = defineStore('learn', {
       return this.course
     },
     /** Report a position; keeps the lesson's numbers (and the course's percent) in step with the server. */
-    async report(lessonId, position) {
-      const out = await learnApi.postProgress(lessonId, Math.floor(position))
+    async report(lessonId, position, ended = false) {
+      const out = await learnApi.postProgress(lessonId, Math.floor(position), ended)
       const lesson = this.lessons.find((l) => l.id === lessonId)
       if (lesson) {
         lesson.watched = out.watched

@@ -30,6 +30,8 @@ class CourseLessonsSerializer(serializers.Serializer):
 class ProgressInSerializer(serializers.Serializer):
     lesson_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     position = serializers.FloatField(min_value=0)
+    ended = serializers.BooleanField(required=False, default=False,
+                                     help_text="the player reached the video's end: the lesson is complete")
 
 
 class ProgressOutSerializer(serializers.Serializer):

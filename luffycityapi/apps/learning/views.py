@@ -83,7 +83,8 @@ class ProgressView(APIView):
         data = ProgressInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         progress = services.progress_record(user_id=request.user.id, lesson_id=data.validated_data["lesson_id"],
-                                            position=data.validated_data["position"])
+                                            position=data.validated_data["position"],
+                                            ended=data.validated_data["ended"])
         percent = selectors.courses_progress(request.user.id, [progress.course_id])[progress.course_id].percent
         return Response(ProgressOutSerializer({"lesson_id": progress.lesson_id, "watched": progress.watched,
                                                "position": progress.position, "course_percent": percent}).data)
