@@ -27,11 +27,13 @@ export const useLearnStore = defineStore('learn', {
       const out = await learnApi.postProgress(lessonId, Math.floor(position), ended)
       const lesson = this.lessons.find((l) => l.id === lessonId)
       if (lesson) {
-        lesson.watched = out.watched
+        // The server's `watched` never decreases, but two reports in flight (pause, then ended) may answer out of
+        // order: keep the larger, or a late answer would undo 已学完.
+        lesson.watched = Math.max(lesson.watched || 0, out.watched)
         lesson.position = out.position
       }
       if (this.course) {
-        this.course.percent = out.course_percent
+        this.course.percent = Math.max(this.course.percent || 0, out.course_percent)
         this.course.last_lesson_id = lessonId
       }
       return out
