@@ -1,5 +1,4 @@
 """The payment endpoints' output serializers: each response's one definition, which renders it and documents it."""
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
