@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from .errors import ErrorCode
+from .fields import MoneyStringField
 
 
 # The error codes as choices: the schema's ErrorCodeEnum (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES names it).
@@ -17,7 +18,7 @@ class LateRefundSerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=["awaiting", "refunding", "refunded", "failed"])
     status_display = serializers.CharField()
-    amount = serializers.CharField(allow_null=True, help_text="null while awaiting")
+    amount = MoneyStringField(allow_null=True, help_text="null while awaiting")
     time = serializers.DateTimeField(allow_null=True)
 
 

@@ -8,6 +8,7 @@ from django.db import DatabaseError, transaction
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.core import metrics
 from luffycityapi.core.errors import ShopError
+from luffycityapi.core.schema import LateRefundSerializer
 
 from . import events
 from .fulfilment import apply_trade
@@ -126,4 +127,4 @@ def payment_return(provider: PaymentProvider, *, user_id: int, params: dict) -> 
     # Paid after the order had closed: the student's result page says so and shows the refund's state.
     raise ShopError(f"订单{order.get_order_status_display()}，到账款项将原路退回", code="order_closed",
                     order_status=order.order_status, order_number=order.order_number,
-                    refund=late_payment_refund(order))
+                    refund=LateRefundSerializer(late_payment_refund(order)).data)

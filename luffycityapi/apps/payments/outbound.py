@@ -1,6 +1,10 @@
 """The calls we make to a provider for an order: the cashier link, the status query (the SPA's poll, the return's
 confirmation, reconciliation) and the close at cancel or expiry. Gateway calls are never made inside a database
 transaction, and each is recorded (events.ask)."""
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -24,7 +28,33 @@ Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
 DEVICES = ("desktop", "mobile")
 
 
-def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str, device: str = "desktop") -> dict:
+@dataclass(frozen=True)
+class PaymentLink:
+    """The cashier link for an order (serializers.PaymentLinkSerializer); `link` is None for a 0.00 order, paid at
+    once."""
+
+    pay_type: int
+    get_pay_type_display: str
+    link: str | None
+    order_status: int
+
+
+@dataclass(frozen=True)
+class WalletPayment:
+    """An order paid from the wallet, and the balance left (serializers.WalletPaymentSerializer)."""
+
+    order_number: str
+    order_status: int
+    get_order_status_display: str
+    pay_time: datetime | None
+    real_price: Decimal
+    pay_type: int
+    get_pay_type_display: str
+    money: Decimal
+
+
+def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str,
+                 device: str = "desktop") -> PaymentLink:
     """The provider's cashier link for the user's unpaid, unexpired order, for the device the SPA names; a 0.00
     order is fulfilled at once."""
     if device not in DEVICES:
@@ -38,7 +68,6 @@ def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str, 
         raise ShopError("订单已超时，请重新下单", code="order_expired")
     if order.pay_type != provider.pay_type:
         raise ShopError(f"该订单不使用{provider.title}支付", code="pay_type_mismatch")
-    answer = {"pay_type": order.pay_type, "get_pay_type_display": provider.title}
     if order.real_price == 0:
         event = events.record(Kind.FREE, Direction.OUTBOUND, provider=provider, order_number=order.order_number)
         with events.finishing(event):
@@ -48,13 +77,13 @@ def payment_link(provider: PaymentProvider, *, user_id: int, order_number: str, 
                 events.finish(event, "rejected: order_not_payable")
                 raise
         events.finish(event, "fulfilled" if result.newly_paid else "duplicate")
-        return {**answer, "link": None, "order_status": Order.Status.PAID}
+        return PaymentLink(order.pay_type, provider.title, None, Order.Status.PAID)
     link = provider.pay_url(PayRequest(order_number=order.order_number, amount=order.real_price, subject=order.name,
                                        expire_at=order.expire_time), device=device)
     events.record(Kind.LINK, Direction.OUTBOUND, provider=provider, order_number=order.order_number, outcome="ok",
                   params={"amount": str(order.real_price), "expire_at": str(order.expire_time),
                           "device": device})
-    return {**answer, "link": link, "order_status": order.order_status}
+    return PaymentLink(order.pay_type, provider.title, link, order.order_status)
 
 
 def payment_charge(provider: BalanceProvider, *, user_id: int, order_number: str) -> Order:
@@ -93,6 +122,13 @@ def payment_charge(provider: BalanceProvider, *, user_id: int, order_number: str
                 event.save(update_fields=["provider_trade_no"])
             events.finish(event, outcome, response=getattr(trade, "raw", None) if outcome == "fulfilled" else None)
     return Order.objects.get(pk=order.pk)
+
+
+def wallet_payment(provider: BalanceProvider, *, user_id: int, order_number: str) -> WalletPayment:
+    """payment_charge, answered with the order's status and the balance left after it."""
+    order = payment_charge(provider, user_id=user_id, order_number=order_number)
+    return WalletPayment(order.order_number, order.order_status, order.get_order_status_display(), order.pay_time,
+                         order.real_price, order.pay_type, provider.title, provider.balance(user_id))
 
 
 def trade_query(order: Order) -> Trade:

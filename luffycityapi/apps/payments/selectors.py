@@ -1,14 +1,14 @@
 """Payment reads: a student's order timeline, the admin's revenue chart and an order's payment history."""
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from luffycityapi.apps.orders import selectors as order_selectors
 from luffycityapi.apps.orders.models import Order
-from luffycityapi.core.money import ZERO, money_str
+from luffycityapi.core.money import ZERO
 
 from .models import PaymentEvent, PaymentIssue, Refund
 from .providers.registry import pay_types, provider_for
@@ -17,30 +17,44 @@ from .refunds import line_shares
 _CLOSED_LABELS = {Order.Status.CANCELLED: ("cancelled", "订单已取消"), Order.Status.TIMEOUT: ("timeout", "订单超时关闭")}
 
 
-def _event(code, label, time, amount=None, detail=""):
-    return {"code": code, "label": label, "time": time, "amount": money_str(amount) if amount is not None else None,
-            "detail": detail}
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One thing that happened to an order, as the student's timeline shows it (serializers.OrderTimelineEvent)."""
+
+    code: str
+    label: str
+    time: datetime
+    amount: Decimal | None = None
+    detail: str = ""
 
 
-def order_timeline(*, user_id: int, order_number: str) -> dict:
+@dataclass(frozen=True)
+class OrderTimeline:
+    order_number: str
+    order_status: int
+    get_order_status_display: str
+    events: list[TimelineEvent]
+
+
+def order_timeline(*, user_id: int, order_number: str) -> OrderTimeline:
     """The student's view of what happened to their order, oldest first, in Chinese labels; someone else's
     order is a 404 (orders.selectors.order_of_user)."""
     order = order_selectors.order_of_user(user_id=user_id, order_number=order_number)
-    events = [_event("created", "订单创建", order.created_time, order.real_price,
+    events = [TimelineEvent("created", "订单创建", order.created_time, order.real_price,
                      f"共 {len(order.order_courses.all())} 门课程")]
     link = (PaymentEvent.objects.filter(order_number=order.order_number, kind=PaymentEvent.Kind.LINK)
             .order_by("created_time", "id").values_list("created_time", flat=True).first())
     title = provider_for(order.pay_type).title if order.pay_type in pay_types() else order.get_pay_type_display()
     if link:
-        events.append(_event("link_issued", f"发起{title}支付", link))
+        events.append(TimelineEvent("link_issued", f"发起{title}支付", link))
     if order.order_status in (Order.Status.PAID, Order.Status.REFUNDED) and order.pay_time:
         detail = "零元订单，无需支付" if order.real_price == 0 else f"{title}支付成功"
-        events.append(_event("paid", "支付成功", order.pay_time, order.real_price, detail))
+        events.append(TimelineEvent("paid", "支付成功", order.pay_time, order.real_price, detail))
     if order.order_status in _CLOSED_LABELS:
         code, label = _CLOSED_LABELS[order.order_status]
-        events.append(_event(code, label, order.updated_time, detail="优惠券和积分已退还"))
+        events.append(TimelineEvent(code, label, order.updated_time, detail="优惠券和积分已退还"))
     for issue in PaymentIssue.objects.filter(order=order, kind=PaymentIssue.Kind.LATE_PAYMENT):
-        events.append(_event("late_payment", "订单关闭后收到付款", issue.created_time, issue.amount, "款项将原路退回"))
+        events.append(TimelineEvent("late_payment", "订单关闭后收到付款", issue.created_time, issue.amount, "款项将原路退回"))
     names = {line.course_id: line.name for line in order.order_courses.all()}
     for refund in Refund.objects.filter(order=order).exclude(status=Refund.Status.FAILED).order_by("id"):
         if refund.status == Refund.Status.PENDING:
@@ -51,13 +65,10 @@ def order_timeline(*, user_id: int, order_number: str) -> dict:
         detail = f"退款课程：{courses}" if courses else "款项已原路退回"
         if refund.credit:
             detail += f"；退还积分 {refund.credit}"
-        events.append(_event(code, label, time, refund.amount, detail))
+        events.append(TimelineEvent(code, label, time, refund.amount, detail))
     # Providers' times have whole seconds only, so within one second the logical order above wins (stable sort).
-    events.sort(key=lambda e: e["time"].replace(microsecond=0))
-    for event in events:  # local time with its offset, to the second: what the SPA shows
-        event["time"] = timezone.localtime(event["time"]).isoformat(timespec="seconds")
-    return {"order_number": order.order_number, "order_status": order.order_status,
-            "get_order_status_display": order.get_order_status_display(), "events": events}
+    events.sort(key=lambda e: e.time.replace(microsecond=0))
+    return OrderTimeline(order.order_number, order.order_status, order.get_order_status_display(), events)
 
 
 @dataclass(frozen=True)
@@ -151,14 +162,26 @@ LATE_REFUND_LABELS = {
 }
 
 
-def late_payment_refund(order: Order) -> dict:
+@dataclass(frozen=True)
+class LateRefund:
+    """The refund of a payment that arrived after its order had closed (core.schema.LateRefundSerializer)."""
+
+    status: str
+    amount: Decimal | None = None
+    time: datetime | None = None
+
+    @property
+    def status_display(self) -> str:
+        return LATE_REFUND_LABELS[self.status]
+
+
+def late_payment_refund(order: Order) -> LateRefund:
     """The refund of a payment made after the order had closed, as the student's result page shows it: status
     (awaiting: the provider's notify has not told us of the payment yet; refunding; refunded; failed: the
     quarantine's operators settle it), a Chinese label, the amount (null while awaiting) and when."""
     refund = (Refund.objects.filter(order=order, reason__in=(Refund.Reason.LATE_PAYMENT, Refund.Reason.QUARANTINE))
               .order_by("-id").first())
     if refund is None:
-        return {"status": "awaiting", "status_display": LATE_REFUND_LABELS["awaiting"], "amount": None, "time": None}
+        return LateRefund("awaiting")
     status = {Refund.Status.SUCCEEDED: "refunded", Refund.Status.FAILED: "failed"}.get(refund.status, "refunding")
-    return {"status": status, "status_display": LATE_REFUND_LABELS[status], "amount": money_str(refund.amount),
-            "time": refund.updated_time}
+    return LateRefund(status, refund.amount, refund.updated_time)

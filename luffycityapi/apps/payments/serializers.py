@@ -1,10 +1,9 @@
 """The payment endpoints' output serializers: each response's one definition, which renders it and documents it."""
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from luffycityapi.core.money import money_str
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffycityapi.core.fields import MoneyField, MoneyStringField
 
 
 class PaymentLinkSerializer(serializers.Serializer):
@@ -24,21 +23,15 @@ class PaymentStatusSerializer(serializers.Serializer):
     order_status = serializers.IntegerField()
     get_order_status_display = serializers.CharField()
     pay_time = serializers.DateTimeField(allow_null=True)
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
 
 
-class WalletPaymentSerializer(PaymentStatusSerializer):
+class WalletPaymentSerializer(PaymentStatusSerializer):  # renders an outbound.WalletPayment
     """A wallet payment's answer (an Order): its status, how it was paid, and the balance left."""
 
     pay_type = serializers.IntegerField()
-    get_pay_type_display = serializers.SerializerMethodField()
-    money = serializers.SerializerMethodField(help_text="the wallet's balance after the payment")
-
-    def get_get_pay_type_display(self, order) -> str:
-        return self.context["pay_type_display"]
-
-    def get_money(self, order) -> str:
-        return money_str(self.context["money"])
+    get_pay_type_display = serializers.CharField(read_only=True)
+    money = MoneyStringField(read_only=True, help_text="the wallet's balance after the payment")
 
 
 class PaidCourseSerializer(serializers.Serializer):
@@ -47,7 +40,7 @@ class PaidCourseSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="course_id")
     name = serializers.CharField()
     cover = serializers.CharField(source="course.cover")
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
 
 
 class PaymentResultSerializer(serializers.Serializer):
@@ -56,7 +49,7 @@ class PaymentResultSerializer(serializers.Serializer):
     order_number = serializers.CharField()
     # Shop time with its offset like every API datetime (core.renderers); a paid order's, so never null.
     pay_time = serializers.DateTimeField()
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
     course_list = serializers.SerializerMethodField()
 
     @extend_schema_field(PaidCourseSerializer(many=True))
@@ -64,12 +57,20 @@ class PaymentResultSerializer(serializers.Serializer):
         return PaidCourseSerializer(order.order_courses.select_related("course"), many=True).data
 
 
-class OrderTimelineEventSerializer(serializers.Serializer):
+class LocalSecondsField(serializers.CharField):
+    """A datetime as the timeline shows it: shop time with its offset, to the second ("2026-12-04T16:00:05+08:00")."""
+
+    def to_representation(self, value):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+class OrderTimelineEventSerializer(serializers.Serializer):  # a selectors.TimelineEvent
+
     code = serializers.CharField(help_text="what happened: created, link_issued, paid, cancelled, timeout, "
                                            "late_payment, refund_pending, refunded")
     label = serializers.CharField()
-    time = serializers.CharField(help_text="local ISO time, to the second")
-    amount = serializers.CharField(allow_null=True)
+    time = LocalSecondsField(help_text="local ISO time, to the second")
+    amount = MoneyStringField(allow_null=True)
     detail = serializers.CharField(allow_blank=True)
 
 

@@ -232,10 +232,8 @@ class WalletAPIViewSet(PaymentAPIViewSet):
     @action(detail=True, methods=["post"])
     def pay(self, request, order_number):
         """Pay the user's unpaid wallet order from their balance."""
-        provider = self.provider
-        order = outbound.payment_charge(provider, user_id=request.user.id, order_number=order_number)
-        return Response(WalletPaymentSerializer(order, context={
-            "pay_type_display": provider.title, "money": provider.balance(request.user.id)}).data)
+        return Response(WalletPaymentSerializer(
+            outbound.wallet_payment(self.provider, user_id=request.user.id, order_number=order_number)).data)
 
     @classmethod
     def routes(cls, prefix: str) -> list:
