@@ -54,8 +54,6 @@ ALLOWED.update({
     ('luffycityapi/apps/coupon/views.py', 'EnableCouponsView.get', 'serialize'): PENDING,
     ('luffycityapi/apps/learning/views.py', 'CourseLessonsView.get', 'serialize'): PENDING,
     ('luffycityapi/apps/learning/views.py', 'ProgressView.post', 'serialize'): PENDING,
-    ('luffycityapi/apps/users/views.py', 'MyWalletView.get', 'serialize'): PENDING,
-    ('luffycityapi/apps/users/views.py', 'RegisterView.post', 'serialize'): PENDING,
     ('luffycityapi/core/views.py', 'health', 'serialize'): PENDING,
     ('luffycityapi/core/views.py', 'health', 'serialize#2'): PENDING,
     ('luffycityapi/core/views.py', 'health_live', 'serialize'): PENDING,

@@ -1,5 +1,7 @@
 """Reads on users, always scoped to one user."""
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 
@@ -48,15 +50,36 @@ def wallet_entry_by_key(key: str):
 
 # The ways a top-up may be paid belong to the payments app, which users never imports: it fills this hook in its
 # AppConfig.ready() (until then, and in an app without payments, nothing is offered).
-_topup_methods: Callable[[], list[dict]] = lambda: []
+@dataclass(frozen=True)
+class TopupMethod:
+    """A way to pay a wallet top-up (serializers.TopupPayTypeSerializer)."""
+
+    pay_type: int
+    name: str
 
 
-def install_topup_methods(methods: Callable[[], list[dict]]) -> None:
-    """Called by the payments app: `methods()` lists [{pay_type, name}] a wallet top-up may be paid with."""
+_topup_methods: Callable[[], list[TopupMethod]] = lambda: []
+
+
+def install_topup_methods(methods: Callable[[], list[TopupMethod]]) -> None:
+    """Called by the payments app: `methods()` lists the TopupMethods a wallet top-up may be paid with."""
     global _topup_methods
     _topup_methods = methods
 
 
-def topup_methods() -> list[dict]:
-    """The ways to pay a wallet top-up, [{pay_type, name}] in the order the SPA shows them."""
+def topup_methods() -> list[TopupMethod]:
+    """The ways to pay a wallet top-up, in the order the SPA shows them."""
     return _topup_methods()
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """The wallet page (serializers.WalletSerializer): the balance, the ledger (newest first), the top-up methods."""
+
+    money: Decimal
+    entries: list
+    topup_pay_types: list[TopupMethod]
+
+
+def wallet(user_id: int) -> Wallet:
+    return Wallet(wallet_balance(user_id), list(wallet_ledger(user_id)), topup_methods())

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from luffycityapi.core.errors import ShopError
 
 from .lockout import login_locked_error
-from luffycityapi.core.money import money_str
+from luffycityapi.core.fields import MoneyField, MoneyStringField
 
 from .models import Credit, User, UserCourse, WalletEntry
 
@@ -65,7 +65,7 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    money = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
+    money = MoneyField()
 
     class Meta:
         model = User
@@ -106,14 +106,11 @@ class CreditSerializer(serializers.ModelSerializer):
 
 class WalletEntrySerializer(serializers.ModelSerializer):
     operation_display = serializers.CharField(source="get_operation_display")
-    amount = serializers.SerializerMethodField()
+    amount = MoneyStringField(read_only=True)  # signed: "-12.30" for a payment
 
     class Meta:
         model = WalletEntry
         fields = ["id", "operation", "operation_display", "amount", "reason", "order_number", "created_time"]
-
-    def get_amount(self, entry) -> str:
-        return money_str(entry.amount)  # signed: "-12.30" for a payment
 
 
 class TopupPayTypeSerializer(serializers.Serializer):
@@ -127,11 +124,6 @@ class WalletSerializer(serializers.Serializer):
     """The wallet: its balance as a "%.2f" string, its ledger (newest first) and the ways a top-up may be paid
     (`POST /api/orders/topup/`'s pay_type)."""
 
-    money = serializers.CharField()
+    money = MoneyStringField()
     entries = WalletEntrySerializer(many=True)
     topup_pay_types = TopupPayTypeSerializer(many=True)
-
-    def to_representation(self, wallet):
-        return {"money": money_str(wallet["money"]),
-                "entries": WalletEntrySerializer(wallet["entries"], many=True).data,
-                "topup_pay_types": TopupPayTypeSerializer(wallet["topup_pay_types"], many=True).data}

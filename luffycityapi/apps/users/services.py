@@ -1,5 +1,6 @@
 """Writes on users: registration, the credit ledger and the wallet ledger. Lock order across the shop: order → user →
 coupon log."""
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -24,6 +25,23 @@ def user_register(*, mobile: str, password: str) -> User:
             return User.objects.create_user(username=mobile, mobile=mobile, password=password)
     except IntegrityError as exc:  # two registrations of one mobile at once: the unique index decides
         raise ShopError("该手机号已注册", code="mobile_taken") from exc
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new student and the token pair that logs them in (serializers.RegisterResponseSerializer)."""
+
+    id: int
+    mobile: str
+    access: str
+    refresh: str
+
+
+def user_register_and_login(*, mobile: str, password: str) -> Registration:
+    """Register a student (user_register) and hand out their first token pair."""
+    user = user_register(mobile=mobile, password=password)
+    refresh = RefreshToken.for_user(user)
+    return Registration(user.id, user.mobile, str(refresh.access_token), str(refresh))
 
 
 def credit_change(*, user_id: int, number: int, operation: int, remark: str = "", order_number: str = "") -> Credit:

@@ -3,7 +3,6 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from luffycityapi.core.schema import error
@@ -22,11 +21,9 @@ class RegisterView(APIView):
     def post(self, request):
         data = serializers.RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(mobile=data.validated_data["mobile"], password=data.validated_data["password"])
-        refresh = RefreshToken.for_user(user)
-        return Response(serializers.RegisterResponseSerializer({
-            "id": user.id, "mobile": user.mobile, "access": str(refresh.access_token), "refresh": str(refresh),
-        }).data, status=status.HTTP_201_CREATED)
+        registration = services.user_register_and_login(mobile=data.validated_data["mobile"],
+                                                        password=data.validated_data["password"])
+        return Response(serializers.RegisterResponseSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(TokenObtainPairView):
@@ -92,7 +89,4 @@ class MyWalletView(APIView):
 
     @extend_schema(responses=serializers.WalletSerializer)
     def get(self, request):
-        user_id = request.user.id
-        return Response(serializers.WalletSerializer({"money": selectors.wallet_balance(user_id),
-                                                      "entries": selectors.wallet_ledger(user_id),
-                                                      "topup_pay_types": selectors.topup_methods()}).data)
+        return Response(serializers.WalletSerializer(selectors.wallet(request.user.id)).data)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.apps.orders.services import PayMethod
+from luffycityapi.apps.users.selectors import TopupMethod
 from luffycityapi.core.errors import ShopError
 
 from . import wechat
@@ -34,9 +35,9 @@ def topup_pay_types() -> list[int]:
     return [pay_type for pay_type, provider in _by_pay_type.items() if getattr(provider, "charge", None) is None]
 
 
-def topup_methods() -> list[dict]:
-    """What the wallet page offers for a top-up: [{pay_type, name}] of topup_pay_types(), by pay type."""
-    return [{"pay_type": pay_type, "name": _by_pay_type[pay_type].title} for pay_type in sorted(topup_pay_types())]
+def topup_methods() -> list[TopupMethod]:
+    """What the wallet page offers for a top-up: topup_pay_types() with their names, by pay type."""
+    return [TopupMethod(pay_type, _by_pay_type[pay_type].title) for pay_type in sorted(topup_pay_types())]
 
 
 def pay_methods(user_id: int, amount: Decimal) -> list[PayMethod]:
