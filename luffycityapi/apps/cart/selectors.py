@@ -34,6 +34,17 @@ class CartLine:
     selected: bool
 
 
+@dataclass(frozen=True)
+class Cart:
+    """The cart as GET /api/cart/ and /api/cart/order/ show it (serializers.CartSerializer)."""
+
+    cart: list[CartLine]
+
+
+def cart(user_id: int, *, only_selected: bool) -> Cart:
+    return Cart(cart_lines(user_id, only_selected=only_selected))
+
+
 def cart_lines(user_id: int, *, only_selected: bool) -> list[CartLine]:
     """The cart for display, from the cached catalogue (invalidated on every course change); checkout itself
     prices from the database."""

@@ -17,27 +17,26 @@ class CartView(APIView):
     def post(self, request):
         data = CourseIdSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        total = services.cart_add(user_id=request.user.id, course_id=data.validated_data["course_id"])
-        return Response(CartAddedSerializer({"errmsg": "添加成功", "cart_total": total}).data,
-                        status=status.HTTP_201_CREATED)
+        added = services.cart_add(user_id=request.user.id, course_id=data.validated_data["course_id"])
+        return Response(CartAddedSerializer(added).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CartSerializer)
     def get(self, request):
-        return Response(CartSerializer({"cart": selectors.cart_lines(request.user.id, only_selected=False)}).data)
+        return Response(CartSerializer(selectors.cart(request.user.id, only_selected=False)).data)
 
     @extend_schema(request=SelectSerializer, responses={200: CartChangedSerializer, 404: NOT_IN_CART})
     def patch(self, request):
         data = SelectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.cart_select(user_id=request.user.id, **data.validated_data)
-        return Response(CartChangedSerializer({"errmsg": "ok"}).data)
+        return Response(CartChangedSerializer(
+            services.cart_select(user_id=request.user.id, **data.validated_data)).data)
 
     @extend_schema(request=SelectAllSerializer, responses=CartChangedSerializer)
     def put(self, request):
         data = SelectAllSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.cart_select_all(user_id=request.user.id, selected=data.validated_data["selected"])
-        return Response(CartChangedSerializer({"errmsg": "ok"}).data)
+        return Response(CartChangedSerializer(
+            services.cart_select_all(user_id=request.user.id, selected=data.validated_data["selected"])).data)
 
     @extend_schema(parameters=[OpenApiParameter("course_id", int, required=True)], responses={204: None, 404: NOT_IN_CART})
     def delete(self, request):
@@ -52,4 +51,4 @@ class CartOrderView(APIView):
 
     @extend_schema(responses=CartSerializer)
     def get(self, request):
-        return Response(CartSerializer({"cart": selectors.cart_lines(request.user.id, only_selected=True)}).data)
+        return Response(CartSerializer(selectors.cart(request.user.id, only_selected=True)).data)
