@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from luffycityapi.apps.cart import selectors as cart_selectors
@@ -45,6 +46,23 @@ class UnusableCoupon:
     log: CouponLog
     reason_code: str
     reason: str
+
+
+@dataclass(frozen=True)
+class CouponChoices:
+    """GET /api/coupon/enable/ (serializers.EnableCouponsSerializer): the coupons for the selected cart, usable (best
+    first) and not, with the seed's credit_to_money (credits per yuan) and has_credit (the user's credits)."""
+
+    coupon_list: list[UsableCoupon]
+    unusable: list[UnusableCoupon]
+    credit_to_money: int
+    has_credit: int
+
+
+def cart_coupon_choices(*, user_id: int, has_credit: int) -> CouponChoices:
+    """coupon_choices for the user's selected cart, priced now."""
+    usable, unusable = coupon_choices(user_id=user_id, lines=checkout_lines(user_id))
+    return CouponChoices(usable, unusable, settings.CREDIT_TO_MONEY, has_credit)
 
 
 def usable_coupons(*, user_id: int, lines) -> list[UsableCoupon]:

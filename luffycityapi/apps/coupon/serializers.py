@@ -2,7 +2,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from luffycityapi.core.money import money_str
+from luffycityapi.core.fields import MoneyStringField
 
 from .models import Coupon
 from .selectors import scope_label
@@ -17,13 +17,11 @@ class CouponSerializer(serializers.Serializer):
                                        help_text="1 an amount off, 2 a rate")
     discount_display = serializers.CharField(source="log.coupon.get_discount_display")
     sale = serializers.CharField(source="log.coupon.sale", help_text='"-100.00" (amount off) or "*0.88" (rate)')
-    condition = serializers.SerializerMethodField(help_text="the least total it applies to")
+    condition = MoneyStringField(source="log.coupon.condition", read_only=True,
+                                 help_text="the least total it applies to")
     enable_course = serializers.SerializerMethodField()
     start_time = serializers.DateTimeField(source="log.coupon.start_time")
     end_time = serializers.DateTimeField(source="log.coupon.end_time")
-
-    def get_condition(self, choice) -> str:
-        return money_str(choice.log.coupon.condition)
 
     @extend_schema_field({"oneOf": [{"type": "string", "description": '"__all__" or "category:<id>"'},
                                     {"type": "array", "items": {"type": "integer"}, "description": "course ids"}]})
@@ -34,10 +32,7 @@ class CouponSerializer(serializers.Serializer):
 class UsableCouponSerializer(CouponSerializer):
     """A coupon that applies to the selected cart, with what it takes off."""
 
-    deduction = serializers.SerializerMethodField(help_text="what it takes off the selected cart")
-
-    def get_deduction(self, usable) -> str:
-        return money_str(usable.deduction)
+    deduction = MoneyStringField(read_only=True, help_text="what it takes off the selected cart")
 
 
 class UnusableCouponSerializer(CouponSerializer):
