@@ -1,4 +1,6 @@
 """Writes for studying: progress as the player reports it."""
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -9,6 +11,24 @@ from luffycityapi.core.errors import NotFound, ShopError
 from . import selectors
 from .media import MediaForbidden
 from .models import LessonProgress
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """The answer to the player's report (serializers.ProgressOutSerializer): the lesson's progress and the
+    course's percent after it."""
+
+    lesson_id: int
+    watched: int
+    position: int
+    course_percent: int
+
+
+def progress_report(*, user_id: int, lesson_id, position, ended: bool = False) -> ProgressReport:
+    """progress_record, answered with the course's percent complete after it."""
+    progress = progress_record(user_id=user_id, lesson_id=lesson_id, position=position, ended=ended)
+    percent = selectors.courses_progress(user_id, [progress.course_id])[progress.course_id].percent
+    return ProgressReport(progress.lesson_id, progress.watched, progress.position, percent)
 
 
 def progress_record(*, user_id: int, lesson_id, position, ended: bool = False) -> LessonProgress:

@@ -1,20 +1,16 @@
 """Thin views for studying: the lesson list with play URLs, the signed media itself, progress reports, and the
 student's owned courses with progress and refund policy."""
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luffycityapi.apps.courses.models import Course, CourseLesson
-from luffycityapi.apps.orders.models import Order
-from luffycityapi.apps.users.selectors import user_course_list
+from luffycityapi.apps.courses.models import CourseLesson
 from luffycityapi.core.errors import NotFound
 from luffycityapi.core.schema import error
 
-from . import media, selectors, services
-from .policy import line_policies
+from . import media, selectors, services, study
 from .serializers import (CourseLessonsSerializer, MyCourseStudySerializer, ProgressInSerializer,
                           ProgressOutSerializer)
 
@@ -27,26 +23,8 @@ class CourseLessonsView(APIView):
 
     @extend_schema(responses=CourseLessonsSerializer)
     def get(self, request, course_id):
-        lessons = selectors.course_lessons(course_id)
         user_id = request.user.id if request.user.is_authenticated else None
-        owned = selectors.owns_course(user_id, course_id)
-        progress = selectors.lesson_progress(user_id, [lesson.id for lesson in lessons]) if user_id else {}
-        course_progress = selectors.courses_progress(user_id, [course_id])[course_id] if user_id else None
-        course = Course.objects.only("id", "name").get(pk=course_id)
-        rows = []
-        for lesson in lessons:
-            mine = progress.get(lesson.id)
-            playable = lesson.video and (owned or lesson.free_trail)
-            rows.append({"id": lesson.id, "chapter_id": lesson.chapter_id, "chapter_orders": lesson.chapter.orders,
-                         "chapter_name": lesson.chapter.name, "orders": lesson.orders, "name": lesson.name,
-                         "duration": lesson.duration, "free_trail": lesson.free_trail,
-                         "play_url": media.play_url(user_id, lesson.id) if playable else None,
-                         "watched": mine.watched if mine else 0, "position": mine.position if mine else 0})
-        return Response(CourseLessonsSerializer({
-            "course_id": course.id, "course_name": course.name, "owned": owned,
-            "percent": course_progress.percent if course_progress else 0,
-            "last_lesson_id": course_progress.last_lesson_id if course_progress else None,
-            "url_max_age": settings.LESSON_URL_MAX_AGE, "lessons": rows}).data)
+        return Response(CourseLessonsSerializer(study.course_study(course_id, user_id)).data)
 
 
 class LessonMediaView(APIView):
@@ -82,12 +60,10 @@ class ProgressView(APIView):
     def post(self, request):
         data = ProgressInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        progress = services.progress_record(user_id=request.user.id, lesson_id=data.validated_data["lesson_id"],
-                                            position=data.validated_data["position"],
-                                            ended=data.validated_data["ended"])
-        percent = selectors.courses_progress(request.user.id, [progress.course_id])[progress.course_id].percent
-        return Response(ProgressOutSerializer({"lesson_id": progress.lesson_id, "watched": progress.watched,
-                                               "position": progress.position, "course_percent": percent}).data)
+        report = services.progress_report(user_id=request.user.id, lesson_id=data.validated_data["lesson_id"],
+                                          position=data.validated_data["position"],
+                                          ended=data.validated_data["ended"])
+        return Response(ProgressOutSerializer(report).data)
 
 
 class MyStudyView(generics.GenericAPIView):
@@ -98,23 +74,4 @@ class MyStudyView(generics.GenericAPIView):
 
     @extend_schema(responses=MyCourseStudySerializer(many=True))
     def get(self, request):
-        owned = list(user_course_list(request.user.id))
-        progress = selectors.courses_progress(request.user.id, [uc.course_id for uc in owned])
-        numbers = {uc.order_number for uc in owned if uc.order_number}
-        policies = {}
-        for order in Order.objects.filter(user_id=request.user.id, order_number__in=numbers):
-            for course_id, line in line_policies(order).items():
-                policies[(order.order_number, course_id)] = line
-        rows = []
-        for uc in owned:
-            p, line = progress[uc.course_id], policies.get((uc.order_number, uc.course_id))
-            rows.append({"course_id": uc.course_id, "order_number": uc.order_number, "percent": p.percent,
-                         "watched": p.watched, "total": p.total, "last_lesson_id": p.last_lesson_id,
-                         "last_position": p.last_position, "refund": {
-                             "refundable": bool(line and line.refundable),
-                             "code": line.code if line else "refund_order_not_paid",
-                             "message": line.message if line else "无可退款订单",
-                             "deadline": line.deadline if line else None,
-                             "max_progress": settings.REFUND_MAX_PROGRESS,
-                             "window_days": settings.REFUND_WINDOW_DAYS}})
-        return Response(MyCourseStudySerializer(rows, many=True).data)
+        return Response(MyCourseStudySerializer(study.my_study(request.user.id), many=True).data)
