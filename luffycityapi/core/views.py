@@ -1,5 +1,7 @@
 """App-agnostic endpoints: health and the SPA's index with history fallback. (The API's JSON 404/500 come from
 core.middleware, whatever answered the request.)"""
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -38,6 +40,41 @@ class LiveSerializer(serializers.Serializer):
 HEALTH_RESPONSES = {200: HealthSerializer, 503: HealthDownSerializer}
 
 
+@dataclass(frozen=True)
+class Health:
+    """What the health check found (HealthSerializer; HealthDownSerializer, with its error message and code, when
+    something is down)."""
+
+    db: str
+    redis: str
+    errmsg: str = "服务暂不可用"
+    code: str = ErrorCode.UNHEALTHY
+
+    @property
+    def ok(self) -> bool:
+        return self.db == "ok" and self.redis == "ok"
+
+
+@dataclass(frozen=True)
+class Live:
+    status: str = "ok"
+
+
+def _check(probe) -> str:
+    """"ok", or "down: <reason>" when the probe raises."""
+    try:
+        probe()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported, not raised
+        return f"down: {exc.__class__.__name__}"
+    return "ok"
+
+
+def _db_probe():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
 @extend_schema(responses=HEALTH_RESPONSES)
 @api_view(["GET"])
 @authentication_classes([])
@@ -45,23 +82,10 @@ HEALTH_RESPONSES = {200: HealthSerializer, 503: HealthDownSerializer}
 @throttle_classes([])
 def health(request):
     """Really touch the database and Redis; 503 names whatever is down."""
-    status = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        status["db"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means "down", reported, not raised
-        status["db"] = f"down: {exc.__class__.__name__}"
-    try:
-        get_redis_connection("default").ping()
-        status["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        status["redis"] = f"down: {exc.__class__.__name__}"
-    if all(v == "ok" for v in status.values()):
-        return Response(HealthSerializer(status).data)
-    body = {**status, "errmsg": "服务暂不可用", "code": ErrorCode.UNHEALTHY}
-    return Response(HealthDownSerializer(body).data, status=503)
+    found = Health(db=_check(_db_probe), redis=_check(lambda: get_redis_connection("default").ping()))
+    if found.ok:
+        return Response(HealthSerializer(found).data)
+    return Response(HealthDownSerializer(found).data, status=503)
 
 
 @extend_schema(responses=LiveSerializer)
@@ -71,7 +95,7 @@ def health(request):
 @throttle_classes([])
 def health_live(request):
     """Liveness: the process answers (touches nothing, so a database outage does not get it restarted)."""
-    return Response(LiveSerializer({"status": "ok"}).data)
+    return Response(LiveSerializer(Live()).data)
 
 
 @extend_schema(responses=HEALTH_RESPONSES)

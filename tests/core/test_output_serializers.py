@@ -44,13 +44,6 @@ ALLOWED = {
         "the cached catalogue's row: CourseDetailSerializer's output plus the discount windows render_row reads",
 }
 
-# Hand-built answers not converted yet (issue #17, deliverable 1): each commit that converts one removes it here.
-PENDING = "not converted yet (issue #17): the next commits render it through a dataclass and its serializer"
-ALLOWED.update({
-    ('luffycityapi/core/views.py', 'health', 'serialize'): PENDING,
-    ('luffycityapi/core/views.py', 'health', 'serialize#2'): PENDING,
-    ('luffycityapi/core/views.py', 'health_live', 'serialize'): PENDING,
-})
 
 
 def _is_dict_built(node, *, comprehension: bool = True) -> bool:
