@@ -1,6 +1,8 @@
 """Order reads, always scoped to the owner: someone else's order is a 404."""
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Prefetch
@@ -31,12 +33,55 @@ def order_list(*, user_id: int, status=None):
 
 # --- refunds, read through hooks the payments app fills (orders never imports payments) ---------------------
 
-NO_REFUNDS = {"refunds": [], "lines": {}}
+REFUND_LABELS = {"refunded": "已退款", "refunding": "退款中"}
+
+
+@dataclass(frozen=True)
+class OrderRefund:
+    """One refund of an order as the student sees it (serializers.OrderRefundSerializer): courses taken back (kind
+    "admin"), or a payment that arrived after the order had closed going back (kind "late_payment"/"quarantine")."""
+
+    kind: str
+    status: str  # a key of REFUND_LABELS
+    amount: Decimal
+    credit: int
+    course_ids: list[int]
+    time: datetime
+
+    @property
+    def status_display(self) -> str:
+        return REFUND_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class LineRefund:
+    """A course's share of a refund (serializers.OrderLineRefundSerializer)."""
+
+    status: str
+    amount: Decimal
+    credit: int
+    time: datetime
+
+    @property
+    def status_display(self) -> str:
+        return REFUND_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    """An order's refunds, as its card shows them: every refund that moved (or is moving) money, and each refunded
+    course's share by course id."""
+
+    refunds: list[OrderRefund]
+    lines: dict[int, LineRefund]
+
+
+NO_REFUNDS = RefundInfo([], {})
 
 
 @dataclass
 class RefundHooks:
-    # orders -> {order_id: {"refunds": [refund dicts], "lines": {course_id: line refund dict}}}, one query for all
+    # orders -> {order_id: RefundInfo} (orders without refunds may be left out), one query for all
     of_orders: Callable[[list], dict]
     # user_id -> the ids (a list or a subquery) of the user's paid orders with some courses refunded
     partial_order_ids: Callable[[int], object]

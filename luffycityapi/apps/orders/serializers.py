@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from luffycityapi.apps.cart.serializers import CartLineSerializer
 from luffycityapi.apps.coupon.serializers import UnusableCouponSerializer, UsableCouponSerializer
+from luffycityapi.core.fields import MoneyField, MoneyStringField
 from luffycityapi.core.money import ZERO, money_str
 from luffycityapi.core.schema import ErrorSerializer
 
@@ -25,32 +26,20 @@ class PayMethodSerializer(serializers.Serializer):
 
     pay_type = serializers.IntegerField()
     name = serializers.CharField()
-    balance = serializers.CharField(allow_null=True)
+    balance = MoneyStringField(allow_null=True)
     available = serializers.BooleanField()
-
-    def to_representation(self, method):
-        return {"pay_type": method.pay_type, "name": method.name,
-                "balance": None if method.balance is None else money_str(method.balance),
-                "available": method.available}
 
 
 class QuoteSerializer(serializers.Serializer):
     """A services.CheckoutQuote: the prices, the chosen pay_type, and the pay methods the server offers."""
 
-    total_price = serializers.CharField()
-    discount_price = serializers.CharField()
-    real_price = serializers.CharField()
-    max_use_credit = serializers.IntegerField()
-    credit = serializers.IntegerField()
+    total_price = MoneyStringField(source="quote.total_price")
+    discount_price = MoneyStringField(source="quote.discount_price")
+    real_price = MoneyStringField(source="quote.real_price")
+    max_use_credit = serializers.IntegerField(source="quote.max_use_credit")
+    credit = serializers.IntegerField(source="quote.credit")
     pay_type = serializers.IntegerField()
-    pay_types = PayMethodSerializer(many=True)
-
-    def to_representation(self, checkout):
-        quote = checkout.quote
-        return {"total_price": money_str(quote.total_price), "discount_price": money_str(quote.discount_price),
-                "real_price": money_str(quote.real_price), "max_use_credit": quote.max_use_credit,
-                "credit": quote.credit, "pay_type": checkout.pay_type,
-                "pay_types": PayMethodSerializer(checkout.pay_methods, many=True).data}
+    pay_types = PayMethodSerializer(source="pay_methods", many=True)
 
 
 class TopupSerializer(serializers.Serializer):
@@ -75,8 +64,8 @@ class CheckoutSummarySerializer(serializers.Serializer):
 
 class _OrderFieldsSerializer(serializers.ModelSerializer):
     order_timeout = serializers.SerializerMethodField()
-    total_price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    real_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    total_price = MoneyField()
+    real_price = MoneyField()
 
     class Meta:
         model = Order
@@ -98,21 +87,11 @@ class OrderCreatedSerializer(_OrderFieldsSerializer):
                 "order_status": order.order_status}
 
 
-REFUND_LABELS = {"refunded": "已退款", "refunding": "退款中"}
-
-
-def _refund_info(order) -> dict:
+def _refund_info(order) -> selectors.RefundInfo:
     info = getattr(order, "refund_info", None)
     if info is None:  # a single order (detail, cancel): read its refunds now
         info = selectors.with_refunds([order])[0].refund_info
     return info
-
-
-def _line_refund(entry) -> dict | None:
-    if not entry:
-        return None
-    return {"status": entry["status"], "status_display": REFUND_LABELS[entry["status"]],
-            "amount": money_str(entry["amount"]), "credit": entry["credit"], "time": entry["time"]}
 
 
 class OrderRefundSerializer(serializers.Serializer):
@@ -120,25 +99,20 @@ class OrderRefundSerializer(serializers.Serializer):
     arrived after the order had closed, going back the way it came (kind "late_payment" / "quarantine")."""
 
     kind = serializers.CharField()
-    status = serializers.ChoiceField(choices=list(REFUND_LABELS))
+    status = serializers.ChoiceField(choices=list(selectors.REFUND_LABELS))
     status_display = serializers.CharField()
-    amount = serializers.CharField()
+    amount = MoneyStringField()
     credit = serializers.IntegerField()
     course_ids = serializers.ListField(child=serializers.IntegerField())
     time = serializers.DateTimeField()
-
-    def to_representation(self, entry):
-        return {"kind": entry["kind"], "status": entry["status"], "status_display": REFUND_LABELS[entry["status"]],
-                "amount": money_str(entry["amount"]), "credit": entry["credit"],
-                "course_ids": list(entry["course_ids"]), "time": entry["time"]}
 
 
 class OrderLineRefundSerializer(serializers.Serializer):
     """A course's share of a refund as the order card shows it."""
 
-    status = serializers.ChoiceField(choices=list(REFUND_LABELS))
+    status = serializers.ChoiceField(choices=list(selectors.REFUND_LABELS))
     status_display = serializers.CharField()
-    amount = serializers.CharField()
+    amount = MoneyStringField()
     credit = serializers.IntegerField()
     time = serializers.DateTimeField()
 
@@ -148,8 +122,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     id = serializers.IntegerField(source="course_id", help_text="the course's id")
     cover = serializers.CharField(source="course.cover")
-    price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    real_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    price = MoneyField()
+    real_price = MoneyField()
     refund = serializers.SerializerMethodField()
 
     class Meta:
@@ -159,14 +133,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
     @extend_schema_field(OrderLineRefundSerializer(allow_null=True))
     def get_refund(self, line) -> dict | None:
         """Null, or this course's share of a refund (status, amount, credits returned)."""
-        entry = _refund_info(line.order)["lines"].get(line.course_id)
-        return OrderLineRefundSerializer(_line_refund(entry)).data if entry else None
+        entry = _refund_info(line.order).lines.get(line.course_id)
+        return OrderLineRefundSerializer(entry).data if entry else None
 
 
 class OrderSerializer(_OrderFieldsSerializer):
     get_order_status_display = serializers.CharField()
     get_pay_type_display = serializers.CharField()
-    discount_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount_price = MoneyField()
     courses = OrderLineSerializer(source="order_courses", many=True)
     refund_state = serializers.SerializerMethodField()
     state_display = serializers.SerializerMethodField()
@@ -186,11 +160,11 @@ class OrderSerializer(_OrderFieldsSerializer):
         if order.order_status == Order.Status.REFUNDED:
             return "full"
         info = _refund_info(order)
-        if any(entry["status"] == "refunded" for entry in info["lines"].values()):
+        if any(entry.status == "refunded" for entry in info.lines.values()):
             return "partial"
-        if any(entry["status"] == "refunding" for entry in info["refunds"]):
+        if any(entry.status == "refunding" for entry in info.refunds):
             return "refunding"
-        if info["refunds"]:
+        if info.refunds:
             return "returned"
         return "none"
 
@@ -207,12 +181,12 @@ class OrderSerializer(_OrderFieldsSerializer):
 
     def get_refunded_price(self, order) -> str:
         """Money refunded so far (refunds that succeeded)."""
-        return money_str(sum((entry["amount"] for entry in _refund_info(order)["refunds"]
-                              if entry["status"] == "refunded"), ZERO))
+        return money_str(sum((entry.amount for entry in _refund_info(order).refunds
+                              if entry.status == "refunded"), ZERO))
 
     def get_refunded_credit(self, order) -> int:
-        return sum(entry["credit"] for entry in _refund_info(order)["refunds"] if entry["status"] == "refunded")
+        return sum(entry.credit for entry in _refund_info(order).refunds if entry.status == "refunded")
 
     @extend_schema_field(OrderRefundSerializer(many=True))
     def get_refunds(self, order) -> list[dict]:
-        return [OrderRefundSerializer(entry).data for entry in _refund_info(order)["refunds"]]
+        return OrderRefundSerializer(_refund_info(order).refunds, many=True).data

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from luffycityapi.apps.orders import selectors as order_selectors
 from luffycityapi.apps.orders.models import Order
+from luffycityapi.apps.orders.selectors import LineRefund, OrderRefund, RefundInfo
 from luffycityapi.core.money import ZERO
 
 from .models import PaymentEvent, PaymentIssue, Refund
@@ -115,9 +116,9 @@ def order_payment_events(order_number: str):
     return PaymentEvent.objects.filter(order_number=order_number).order_by("created_time", "id")
 
 
-def order_refunds(orders) -> dict:
+def order_refunds(orders) -> dict[int, RefundInfo]:
     """The refunds of these orders as their cards show them (orders.selectors.with_refunds, through the hook
-    PaymentsConfig installs): {order_id: {"refunds": [...], "lines": {course_id: ...}}}. Failed refunds moved no
+    PaymentsConfig installs): {order_id: RefundInfo}. Failed refunds moved no
     money and are left out. A course refund's amount and credits per course are the pro-rata shares the refund
     was made of (refunds.line_shares over the order's loaded lines). One query for all the orders."""
     by_order = defaultdict(list)
@@ -133,17 +134,15 @@ def order_refunds(orders) -> dict:
             done = refund.status == Refund.Status.SUCCEEDED
             status, time = ("refunded", refund.updated_time) if done else ("refunding", refund.created_time)
             course_ids = [int(c) for c in refund.course_ids or []]
-            refunds.append({"kind": refund.reason, "status": status, "amount": refund.amount,
-                            "credit": refund.credit, "course_ids": course_ids, "time": time})
+            refunds.append(OrderRefund(refund.reason, status, refund.amount, refund.credit, course_ids, time))
             if refund.reason != Refund.Reason.ADMIN:
                 continue
             if shares is None:
                 shares = {share.course_id: share for share in line_shares(order, order.order_courses.all())}
             for course_id in course_ids:
                 if course_id in shares:
-                    lines[course_id] = {"status": status, "amount": shares[course_id].money,
-                                        "credit": shares[course_id].credit, "time": time}
-        result[order.id] = {"refunds": refunds, "lines": lines}
+                    lines[course_id] = LineRefund(status, shares[course_id].money, shares[course_id].credit, time)
+        result[order.id] = RefundInfo(refunds, lines)
     return result
 
 
