@@ -6,6 +6,7 @@ Checked on the source (AST), so a new view or service that hand-builds its answe
   response   - Response / JsonResponse / get_paginated_response given anything but a serializer's `.data`
   serialize  - a serializer called on a dict built on the spot ({...}, dict(...), a dict comprehension)
   returns    - a service or selector returning a dict literal (or a list of them): an answer assembled below the view
+  represents - a serializer's to_representation returning a dict it builds itself instead of its fields' walk
 Each exception is in ALLOWED with its reason."""
 import ast
 from pathlib import Path
@@ -42,8 +43,16 @@ ALLOWED = {
         "the cached catalogue's rows: CourseSerializer's output plus the discount windows render_row reads",
     ("luffycityapi/apps/courses/selectors.py", "catalogue_course.build", "returns"):
         "the cached catalogue's row: CourseDetailSerializer's output plus the discount windows render_row reads",
+    ("luffycityapi/apps/courses/serializers.py", "CourseSerializer.to_representation", "represents"):
+        "speed (the cart and catalogue pages): the same dict as the field walk, proven equal, key order included, "
+        "by tests/perf/test_query_counts.py",
+    ("luffycityapi/apps/courses/serializers.py", "CourseDetailSerializer.to_representation", "represents"):
+        "CourseSerializer's fast dict plus description and the chapters' serializer output (proven equal as above)",
+    ("luffycityapi/apps/orders/serializers.py", "OrderCreatedSerializer.to_representation", "represents"):
+        "speed (order create is hot): the same dict as the field walk, proven equal by tests/perf/test_query_counts.py",
+    ("luffycityapi/apps/cart/serializers.py", "CartLineSerializer.to_representation", "represents"):
+        "a cart line is a catalogue row CourseSerializer rendered when it was cached, plus `selected`",
 }
-
 
 
 def _is_dict_built(node, *, comprehension: bool = True) -> bool:
@@ -69,8 +78,9 @@ def _is_serializer_data(node) -> bool:
 
 
 class _Scan(ast.NodeVisitor):
-    def __init__(self, is_service: bool):
+    def __init__(self, is_service: bool, is_serializers: bool = False):
         self.is_service = is_service
+        self.is_serializers = is_serializers
         self.scope: list[str] = []
         self.dict_names: list[set[str]] = [set()]  # per function: names bound to a dict built on the spot
         self.found: list[tuple[str, str, int]] = []  # (function, rule, line)
@@ -115,13 +125,17 @@ class _Scan(ast.NodeVisitor):
     def visit_Return(self, node):
         if self.is_service and node.value is not None and _is_dict_built(node.value, comprehension=False):
             self.found.append((self._where(), "returns", node.lineno))
+        if (self.is_serializers and self.scope and self.scope[-1] == "to_representation" and node.value is not None
+                and _is_dict_built(node.value)):
+            self.found.append((self._where(), "represents", node.lineno))
         self.generic_visit(node)
 
 
-def scan_source(source: str, *, is_service: bool = True) -> list[tuple[str, str, int]]:
+def scan_source(source: str, *, is_service: bool = True,
+                is_serializers: bool = False) -> list[tuple[str, str, int]]:
     """(function, rule, line) for every hand-built answer in `source`. A function that breaks a rule more than once
     lists it as rule, rule#2, ..., so an allowance covers one place, not a whole function."""
-    scan = _Scan(is_service)
+    scan = _Scan(is_service, is_serializers)
     scan.visit(ast.parse(source))
     seen: dict[tuple[str, str], int] = {}
     numbered = []
@@ -135,7 +149,7 @@ def scan_source(source: str, *, is_service: bool = True) -> list[tuple[str, str,
 def scanned_files() -> list[Path]:
     files = [ROOT / "luffycityapi" / "core" / "views.py"]
     for app in sorted(p for p in APPS.iterdir() if p.is_dir() and p.name not in SANDBOXES):
-        files += [app / name for name in SCANNED_NAMES if (app / name).exists()]
+        files += [app / name for name in (*SCANNED_NAMES, "serializers.py") if (app / name).exists()]
     return files
 
 
@@ -143,7 +157,8 @@ def findings() -> dict[tuple[str, str, str], int]:
     found = {}
     for path in scanned_files():
         rel = path.relative_to(ROOT).as_posix()
-        for where, rule, line in scan_source(path.read_text(), is_service=path.name != "views.py"):
+        for where, rule, line in scan_source(path.read_text(), is_service=path.name not in ("views.py", "serializers.py"),
+                                             is_serializers=path.name == "serializers.py"):
             found[rel, where, rule] = line
     return found
 
@@ -181,9 +196,13 @@ def test_the_scan_covers_every_app_that_answers():
      "    return Response(FooSerializer(rows, many=True).data)", "serialize"),
     ("def link(order):\n    return {'link': None, 'order_status': order.order_status}", "returns"),
     ("def lines(rows):\n    return [{'id': r.id} for r in rows]", "returns"),
+    ("class WalletSerializer(serializers.Serializer):\n    def to_representation(self, wallet):\n"
+     "        return {'money': money_str(wallet.money)}", "represents"),
 ])
 def test_the_scan_catches_a_hand_built_answer(snippet, rule):
-    assert [found[1] for found in scan_source(snippet)] == [rule]
+    serializers = rule == "represents"
+    found = scan_source(snippet, is_service=not serializers, is_serializers=serializers)
+    assert [rule_found for _where, rule_found, _line in found] == [rule]
 
 
 @pytest.mark.parametrize("snippet", [
