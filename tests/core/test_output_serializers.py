@@ -157,8 +157,9 @@ def findings() -> dict[tuple[str, str, str], int]:
     found = {}
     for path in scanned_files():
         rel = path.relative_to(ROOT).as_posix()
-        for where, rule, line in scan_source(path.read_text(), is_service=path.name not in ("views.py", "serializers.py"),
-                                             is_serializers=path.name == "serializers.py"):
+        kind = {"is_service": path.name not in ("views.py", "serializers.py"),
+                "is_serializers": path.name == "serializers.py"}
+        for where, rule, line in scan_source(path.read_text(), **kind):
             found[rel, where, rule] = line
     return found
 

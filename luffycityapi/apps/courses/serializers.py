@@ -2,6 +2,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from luffycityapi.core.fields import MoneyField
+
 from .models import Course, CourseCategory, CourseChapter, CourseLesson, Teacher
 from .pricing import active_discount
 
@@ -30,7 +32,7 @@ def _teacher(teacher) -> dict | None:
 
 
 class CourseSerializer(serializers.ModelSerializer):
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
+    price = MoneyField()
     discount = serializers.SerializerMethodField()
     category = serializers.CharField(source="category.name", default="", read_only=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
@@ -58,7 +60,7 @@ class CourseSerializer(serializers.ModelSerializer):
                 "category_id": obj.category_id, "teacher": _teacher(obj.teacher)}
 
 
-_PRICE = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
+_PRICE = MoneyField()
 
 
 class LessonSerializer(serializers.ModelSerializer):
