@@ -36,17 +36,8 @@ def order_list(*, user_id: int, status=None):
 REFUND_LABELS = {"refunded": "已退款", "refunding": "退款中"}
 
 
-@dataclass(frozen=True)
-class OrderRefund:
-    """One refund of an order as the student sees it (serializers.OrderRefundSerializer): courses taken back (kind
-    "admin"), or a payment that arrived after the order had closed going back (kind "late_payment"/"quarantine")."""
-
-    kind: str
+class _RefundStatus:
     status: str  # a key of REFUND_LABELS
-    amount: Decimal
-    credit: int
-    course_ids: list[int]
-    time: datetime
 
     @property
     def status_display(self) -> str:
@@ -54,17 +45,26 @@ class OrderRefund:
 
 
 @dataclass(frozen=True)
-class LineRefund:
+class OrderRefund(_RefundStatus):
+    """One refund of an order as the student sees it (serializers.OrderRefundSerializer): courses taken back (kind
+    "admin"), or a payment that arrived after the order had closed going back (kind "late_payment"/"quarantine")."""
+
+    kind: str
+    status: str
+    amount: Decimal
+    credit: int
+    course_ids: list[int]
+    time: datetime
+
+
+@dataclass(frozen=True)
+class LineRefund(_RefundStatus):
     """A course's share of a refund (serializers.OrderLineRefundSerializer)."""
 
     status: str
     amount: Decimal
     credit: int
     time: datetime
-
-    @property
-    def status_display(self) -> str:
-        return REFUND_LABELS[self.status]
 
 
 @dataclass(frozen=True)
