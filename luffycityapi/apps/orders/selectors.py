@@ -135,11 +135,11 @@ def purchase_blockers(*, user_id: int, course_ids, now=None) -> PurchaseBlockers
     quote = connection.ops.quote_name
     owned = UserCourse._meta
     placeholders = ", ".join(["%s"] * len(course_ids))
+    holds = _unpaid_holding_sql(len(course_ids)).replace("SELECT DISTINCT", "SELECT DISTINCT 1,", 1)
     sql = (f"SELECT 0, {quote(owned.get_field('course').column)}, NULL, NULL, NULL FROM {quote(owned.db_table)} "
            f"WHERE {quote(owned.get_field('user').column)} = %s "
            f"AND {quote(owned.get_field('course').column)} IN ({placeholders}) "
-           f"UNION ALL SELECT * FROM ({_unpaid_holding_sql(len(course_ids)).replace('SELECT DISTINCT', 'SELECT DISTINCT 1,', 1)}) h "
-           f"ORDER BY 1, 5 DESC")
+           f"UNION ALL SELECT * FROM ({holds}) h ORDER BY 1, 5 DESC")
     deadline = connection.ops.adapt_datetimefield_value(now or timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, *course_ids, deadline, user_id, Order.Status.UNPAID, *course_ids])

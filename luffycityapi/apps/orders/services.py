@@ -86,10 +86,13 @@ class CheckoutQuote:
 
 
 def checkout_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None,
-                   lines=None) -> CheckoutQuote:
-    """order_quote, with the pay methods offered for its amount."""
+                   lines=None, user: User | None = None) -> CheckoutQuote:
+    """order_quote, with the pay methods offered for its amount. `user`: the user's row when the caller has just
+    read it (the request's): its credits and wallet balance are then not read again."""
+    if user is not None and balance is None:
+        balance = user.credit
     priced = order_quote(user_id=user_id, choice=choice, balance=balance, lines=lines)
-    return CheckoutQuote(priced, choice.pay_type, _hooks.pay_methods(user_id, priced.real_price))
+    return CheckoutQuote(priced, choice.pay_type, _hooks.pay_methods(user_id, priced.real_price, user=user))
 
 
 def _refuse_unavailable(user_id: int, pay_type: int, amount: Decimal) -> None:
@@ -325,7 +328,7 @@ def order_close_released(order_id: int, new_status: int) -> Order:
 
 # --- what the payments app decides: orders never imports payments ---------------------------------------------
 
-def _all_methods(user_id: int, amount: Decimal, pay_types=None) -> list[PayMethod]:
+def _all_methods(user_id: int, amount: Decimal, pay_types=None, *, user=None) -> list[PayMethod]:
     return [PayMethod(pay_type, label) for pay_type, label in Order.PayType.choices
             if pay_types is None or pay_type in pay_types]
 
