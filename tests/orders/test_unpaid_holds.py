@@ -43,3 +43,36 @@ def test_only_the_users_unpaid_holding_orders_once_each_newest_first_with_their_
                      UnpaidHold(at_deadline.id, "H-at", overdue=True)]  # expire_time == now is overdue
     assert unpaid_orders_holding(user_id=student.id, course_ids=[], now=now) == []
     assert unpaid_orders_holding(user_id=other.id, course_ids=[c.id], now=now) == []
+
+
+def test_purchase_blockers_answers_owned_and_unpaid_holds_in_one_statement(make_user, make_course):
+    """What quote and create ask under one round trip: the same answers as owned_course_ids and
+    unpaid_orders_holding asked apart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from luffycityapi.apps.orders.selectors import purchase_blockers
+    from luffycityapi.apps.users.selectors import owned_course_ids
+    from luffycityapi.apps.users.services import user_courses_grant
+
+    student, other = make_user(), make_user()
+    owned, a, b, free = make_course(), make_course(), make_course(), make_course()
+    now = timezone.now().replace(microsecond=500000)
+    user_courses_grant(user_id=student.id, course_ids=[owned.id], order_number="H-owned")
+    user_courses_grant(user_id=other.id, course_ids=[a.id], order_number="H-theirs")
+    older = _order(student, "H-older", [a, b], expire_time=now - timedelta(seconds=1),
+                   created_time=now - timedelta(hours=2))
+    newer = _order(student, "H-newer", [b], expire_time=now + timedelta(minutes=10),
+                   created_time=now - timedelta(hours=1))
+    ids = [owned.id, a.id, b.id, free.id]
+
+    with CaptureQueriesContext(connection) as captured:
+        blockers = purchase_blockers(user_id=student.id, course_ids=ids, now=now)
+
+    assert len(captured) == 1
+    assert blockers.owned == owned_course_ids(student.id, ids) == {owned.id}
+    assert blockers.unpaid == unpaid_orders_holding(user_id=student.id, course_ids=ids, now=now) == [
+        UnpaidHold(newer.id, "H-newer", overdue=False), UnpaidHold(older.id, "H-older", overdue=True)]
+    assert purchase_blockers(user_id=student.id, course_ids=[free.id], now=now).owned == set()
+    assert purchase_blockers(user_id=other.id, course_ids=[a.id, b.id], now=now).unpaid == []
+    assert purchase_blockers(user_id=student.id, course_ids=[], now=now).unpaid == []

@@ -271,3 +271,27 @@ def test_the_hand_built_created_order_equals_drfs_own(user):
         fast = OrderCreatedSerializer(order)
         drf = serializers.ModelSerializer.to_representation(fast, order)
         assert list(fast.data.items()) == list(drf.items())
+
+
+def test_courses_for_sale_reuses_its_compiled_sql_with_other_ids(make_course, make_discount):
+    """courses_for_sale compiles its join once per number of ids: a second call with as many other ids must read
+    those courses (not the first call's), converted as the ORM converts them (Decimal, aware datetimes), hidden
+    ones left out; a cart over the cache's bound is read by the ORM itself and answers the same."""
+    from decimal import Decimal
+
+    from luffycityapi.apps.courses import selectors
+    from luffycityapi.apps.courses.models import Course
+
+    a, b = make_course(price="10.50"), make_course(price="20.00")
+    c, d = make_course(price="30.25"), make_course(price="40.00", is_show=False)
+    make_discount(c, value="0.50")
+    first = selectors.courses_for_sale([a.id, b.id])
+    second = selectors.courses_for_sale([c.id, d.id])
+
+    assert [(s.id, s.price) for s in first] == [(a.id, Decimal("10.50")), (b.id, Decimal("20.00"))]
+    assert [(s.id, s.price) for s in second] == [(c.id, Decimal("30.25"))]
+    assert type(second[0].price) is Decimal and len(second[0].windows) == 1
+    assert second[0].windows == selectors.courses_for_sale([c.id])[0].windows
+    many = [make_course().id for _ in range(selectors._SALE_SQL_CACHE_MAX_IDS)] + [a.id]
+    assert {s.id for s in selectors.courses_for_sale(many)} == set(
+        Course.objects.filter(pk__in=many).values_list("id", flat=True))

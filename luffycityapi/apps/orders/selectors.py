@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from luffycityapi.apps.coupon.selectors import checkout_lines  # noqa: F401 - the checkout's lines, read by services
+from luffycityapi.apps.users.models import UserCourse
 from luffycityapi.core.errors import NotFound
 
 from .models import Order, OrderDetail
@@ -126,6 +127,24 @@ class UnpaidHold:
     overdue: bool
 
 
+def _unpaid_holding_sql(course_count: int) -> str:
+    """The user's unpaid orders holding one of `course_count` courses: (id, order_number, overdue, created_time);
+    parameters: the deadline, the user, UNPAID, the course ids."""
+    quote = connection.ops.quote_name
+    order, line = Order._meta, OrderDetail._meta
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    placeholders = ", ".join(["%s"] * course_count)
+    return (f"SELECT DISTINCT o.{column(order, 'id')}, o.{column(order, 'order_number')}, "
+            f"o.{column(order, 'expire_time')} <= %s, o.{column(order, 'created_time')} "
+            f"FROM {quote(order.db_table)} o JOIN {quote(line.db_table)} d "
+            f"ON d.{column(line, 'order')} = o.{column(order, 'id')} "
+            f"WHERE o.{column(order, 'user')} = %s AND o.{column(order, 'order_status')} = %s "
+            f"AND d.{column(line, 'course')} IN ({placeholders})")
+
+
 def unpaid_orders_holding(*, user_id: int, course_ids, now=None) -> list[UnpaidHold]:
     """The user's unpaid orders that already contain one of the courses, newest first.
 
@@ -135,23 +154,44 @@ def unpaid_orders_holding(*, user_id: int, course_ids, now=None) -> list[UnpaidH
     course_ids = [int(course_id) for course_id in course_ids]
     if not course_ids:
         return []
-    quote = connection.ops.quote_name
-    order, line = Order._meta, OrderDetail._meta
-
-    def column(meta, name):
-        return quote(meta.get_field(name).column)
-
-    placeholders = ", ".join(["%s"] * len(course_ids))
-    sql = (f"SELECT DISTINCT o.{column(order, 'id')}, o.{column(order, 'order_number')}, "
-           f"o.{column(order, 'expire_time')} <= %s, o.{column(order, 'created_time')} "
-           f"FROM {quote(order.db_table)} o JOIN {quote(line.db_table)} d "
-           f"ON d.{column(line, 'order')} = o.{column(order, 'id')} "
-           f"WHERE o.{column(order, 'user')} = %s AND o.{column(order, 'order_status')} = %s "
-           f"AND d.{column(line, 'course')} IN ({placeholders}) ORDER BY o.{column(order, 'created_time')} DESC")
+    order_by = connection.ops.quote_name(Order._meta.get_field("created_time").column)
+    sql = f"{_unpaid_holding_sql(len(course_ids))} ORDER BY o.{order_by} DESC"
     deadline = connection.ops.adapt_datetimefield_value(now or timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [deadline, user_id, Order.Status.UNPAID, *course_ids])
         return [UnpaidHold(id=row[0], order_number=row[1], overdue=bool(row[2])) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class PurchaseBlockers:
+    """What stops a user buying some courses: those they own, and their unpaid orders holding any (newest first)."""
+
+    owned: set
+    unpaid: list
+
+
+def purchase_blockers(*, user_id: int, course_ids, now=None) -> PurchaseBlockers:
+    """users.selectors.owned_course_ids and unpaid_orders_holding in one statement (UNION ALL): every quote and
+    every order create asks both, under the user's lock for a create, and one round trip costs less than two.
+    The owned part reads the users app's own table, the same query owned_course_ids makes (its test pins both)."""
+    course_ids = [int(course_id) for course_id in course_ids]
+    if not course_ids:
+        return PurchaseBlockers(set(), [])
+    quote = connection.ops.quote_name
+    owned = UserCourse._meta
+    placeholders = ", ".join(["%s"] * len(course_ids))
+    holds = _unpaid_holding_sql(len(course_ids)).replace("SELECT DISTINCT", "SELECT DISTINCT 1,", 1)
+    sql = (f"SELECT 0, {quote(owned.get_field('course').column)}, NULL, NULL, NULL FROM {quote(owned.db_table)} "
+           f"WHERE {quote(owned.get_field('user').column)} = %s "
+           f"AND {quote(owned.get_field('course').column)} IN ({placeholders}) "
+           f"UNION ALL SELECT * FROM ({holds}) h ORDER BY 1, 5 DESC")
+    deadline = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, *course_ids, deadline, user_id, Order.Status.UNPAID, *course_ids])
+        rows = cursor.fetchall()
+    return PurchaseBlockers(owned={row[1] for row in rows if row[0] == 0},
+                            unpaid=[UnpaidHold(id=row[1], order_number=row[2], overdue=bool(row[3]))
+                                    for row in rows if row[0] == 1])
 
 
 def overdue_unpaid_order_ids(now=None, limit: int = 500) -> list[int]:

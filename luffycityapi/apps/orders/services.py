@@ -16,7 +16,6 @@ from django.utils import timezone
 from luffycityapi.apps.cart import services as cart_services
 from luffycityapi.apps.coupon import services as coupon_services
 from luffycityapi.apps.coupon.pricing import Quote, quote
-from luffycityapi.apps.users import selectors as user_selectors
 from luffycityapi.apps.users import services as user_services
 from luffycityapi.apps.users.models import Credit, User, WalletEntry
 from luffycityapi.core import metrics
@@ -87,14 +86,18 @@ class CheckoutQuote:
 
 
 def checkout_quote(*, user_id: int, choice: CheckoutChoice, balance: int | None = None,
-                   lines=None) -> CheckoutQuote:
-    """order_quote, with the pay methods offered for its amount."""
+                   lines=None, user: User | None = None) -> CheckoutQuote:
+    """order_quote, with the pay methods offered for its amount. `user`: the user's row when the caller has just
+    read it (the request's): its credits and wallet balance are then not read again."""
+    if user is not None and balance is None:
+        balance = user.credit
     priced = order_quote(user_id=user_id, choice=choice, balance=balance, lines=lines)
-    return CheckoutQuote(priced, choice.pay_type, _hooks.pay_methods(user_id, priced.real_price))
+    return CheckoutQuote(priced, choice.pay_type, _hooks.pay_methods(user_id, priced.real_price, user=user))
 
 
 def _refuse_unavailable(user_id: int, pay_type: int, amount: Decimal) -> None:
-    for method in _hooks.pay_methods(user_id, amount):
+    # Only the chosen way to pay is asked: a balance is read only when it is the one paying.
+    for method in _hooks.pay_methods(user_id, amount, (pay_type,)):
         if method.pay_type == pay_type and not method.available:
             raise ShopError(f"{method.name}不可用：余额不足以支付 {amount:.2f} 元", code="pay_type_unavailable",
                             pay_type=pay_type)
@@ -113,10 +116,10 @@ def _refuse_unbuyable(user_id: int, course_ids, *, expire_overdue: bool = False)
     """Refuse courses the user owns or holds in an unpaid order. An unpaid order past its deadline is expired
     first when `expire_overdue` (never inside a transaction: expiry may ask the gateway); otherwise it raises
     _OverdueOrderHolds for the caller to expire it after its transaction."""
-    owned = user_selectors.owned_course_ids(user_id, course_ids)
-    if owned:
-        raise ShopError("所选课程中有已购买的课程", code="course_already_purchased", course_ids=sorted(owned))
-    for unpaid in selectors.unpaid_orders_holding(user_id=user_id, course_ids=course_ids):
+    blockers = selectors.purchase_blockers(user_id=user_id, course_ids=course_ids)  # one round trip for both
+    if blockers.owned:
+        raise ShopError("所选课程中有已购买的课程", code="course_already_purchased", course_ids=sorted(blockers.owned))
+    for unpaid in blockers.unpaid:
         if unpaid.overdue:
             if not expire_overdue:
                 raise _OverdueOrderHolds(unpaid)
@@ -307,8 +310,9 @@ def _deliver(order: Order) -> None:
                                     operation=WalletEntry.Operation.TOPUP, reason=f"充值订单 {order.order_number}",
                                     order_number=order.order_number, key=f"topup:{order.order_number}")
         return
-    course_ids = list(order.order_courses.values_list("course_id", flat=True))
-    user_services.user_courses_grant(user_id=order.user_id, course_ids=course_ids, order_number=order.order_number)
+    # The lines' course ids as a subquery: granted in one INSERT … SELECT, not a read and an insert.
+    user_services.user_courses_grant(user_id=order.user_id, order_number=order.order_number,
+                                     course_ids=OrderDetail.objects.filter(order_id=order.id).values_list("course_id"))
 
 
 def order_lock(order_id: int) -> Order:
@@ -324,8 +328,9 @@ def order_close_released(order_id: int, new_status: int) -> Order:
 
 # --- what the payments app decides: orders never imports payments ---------------------------------------------
 
-def _all_methods(user_id: int, amount: Decimal) -> list[PayMethod]:
-    return [PayMethod(pay_type, label) for pay_type, label in Order.PayType.choices]
+def _all_methods(user_id: int, amount: Decimal, pay_types=None, *, user=None) -> list[PayMethod]:
+    return [PayMethod(pay_type, label) for pay_type, label in Order.PayType.choices
+            if pay_types is None or pay_type in pay_types]
 
 
 @dataclass
@@ -334,8 +339,8 @@ class PaymentHooks:
     pay_types: Callable[[], list[int]]  # the pay types checkout accepts
     # the pay types a wallet top-up may be paid with (money from outside the shop)
     topup_pay_types: Callable[[], list[int]] = lambda: []
-    # the ways to pay offered for (user_id, amount), in the order the SPA shows them
-    pay_methods: Callable[[int, Decimal], list[PayMethod]] = _all_methods
+    # the ways to pay offered for (user_id, amount[, only these pay types]), in the order the SPA shows them
+    pay_methods: Callable[..., list[PayMethod]] = _all_methods
 
 
 _hooks = PaymentHooks(close=order_close_released, pay_types=lambda: list(Order.PayType.values))
@@ -343,7 +348,7 @@ _hooks = PaymentHooks(close=order_close_released, pay_types=lambda: list(Order.P
 
 def install_payment_hooks(*, close: Callable[[int, int], Order], pay_types: Callable[[], list[int]],
                           topup_pay_types: Callable[[], list[int]] | None = None,
-                          pay_methods: Callable[[int, Decimal], list[PayMethod]] | None = None) -> None:
+                          pay_methods: Callable[..., list[PayMethod]] | None = None) -> None:
     """Called by the payments app in its AppConfig.ready(): `close` asks the provider before an unpaid order is
     released (query, then close the trade), `pay_types` lists the ways to pay that have a provider,
     `topup_pay_types` those that can fund a wallet top-up, `pay_methods` what checkout offers."""

@@ -34,7 +34,7 @@ class OrderQuoteView(APIView):
     @extend_schema(request=CheckoutChoiceSerializer, responses={200: QuoteSerializer, 404: COUPON_NOT_FOUND})
     def post(self, request):
         quote = services.checkout_quote(user_id=request.user.id, choice=_choice(request),
-                                        balance=request.user.credit)
+                                        balance=request.user.credit, user=request.user)
         return Response(QuoteSerializer(quote).data)
 
 

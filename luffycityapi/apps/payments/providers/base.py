@@ -157,8 +157,8 @@ class BalanceProvider(PaymentProvider, Protocol):
     debit and the order becoming paid commit together or not at all. It cannot fund a wallet top-up. A provider
     without these members (`getattr(provider, "charge", None)`) takes money from outside: a cashier and notifies."""
 
-    def balance(self, user_id: int) -> Decimal:
-        """What the user can spend."""
+    def balance(self, user_id: int, *, user=None) -> Decimal:
+        """What the user can spend; `user`: the user's row when the caller has just read it (no second read)."""
 
     def charge(self, request: PayRequest, *, user_id: int) -> Trade:
         """Take request.amount from the user's balance, idempotent by order number (a second charge of one order

@@ -40,13 +40,16 @@ def topup_methods() -> list[TopupMethod]:
     return [TopupMethod(pay_type, _by_pay_type[pay_type].title) for pay_type in sorted(topup_pay_types())]
 
 
-def pay_methods(user_id: int, amount: Decimal) -> list[PayMethod]:
-    """What checkout offers for an amount, by pay type: each registered provider, with the user's balance (and
-    whether it is enough) for one that spends a balance."""
+def pay_methods(user_id: int, amount: Decimal, pay_types=None, *, user=None) -> list[PayMethod]:
+    """What checkout offers for an amount, by pay type: each registered provider (of `pay_types` when given), with
+    the user's balance (and whether it is enough) for one that spends a balance (`user`: the user's row when the
+    caller has just read it, e.g. the request's, so the balance is not read again)."""
     methods = []
     for pay_type in sorted(_by_pay_type):
+        if pay_types is not None and pay_type not in pay_types:
+            continue  # a balance not asked about is not read (order create asks only about the chosen way)
         provider = _by_pay_type[pay_type]
-        balance = provider.balance(user_id) if getattr(provider, "balance", None) else None
+        balance = provider.balance(user_id, user=user) if getattr(provider, "balance", None) else None
         methods.append(PayMethod(pay_type, provider.title, balance, balance is None or balance >= amount))
     return methods
 
