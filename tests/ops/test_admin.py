@@ -1,5 +1,6 @@
 """The operators' admin: pages render for staff, support can look but not refund, finance can; quarantine actions
 are recorded; the index shows the revenue chart."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -100,5 +101,9 @@ def test_the_timeline_is_the_owners_only(make_user, client_for, paid_order):
     body = owner.get(f"/api/orders/{paid_order.order_number}/timeline/").json()
     assert [e["code"] for e in body["events"]] == ["created", "paid"]
     assert body["events"][0]["label"] == "订单创建" and body["events"][1]["amount"] == "140.00"
+    # shop time with its offset, to the second (the serializer's LocalSecondsField); every key in the contract's order
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", e["time"]) for e in body["events"])
+    assert list(body) == ["order_number", "order_status", "get_order_status_display", "events"]
+    assert list(body["events"][0]) == ["code", "label", "time", "amount", "detail"]
     other = client_for(make_user()).get(f"/api/orders/{paid_order.order_number}/timeline/")
     assert other.status_code == 404 and other.json()["code"] == "order_not_found"
