@@ -28,6 +28,7 @@ export function catalogQuery(query = {}) {
 
 /** {category, ordering, search, page} → a route query without the defaults (so /courses stays /courses). */
 export function routeQuery({ category = null, ordering = '', search = '', page = 1 } = {}) {
+  /** @type {Record<string, string>} */
   const q = {}
   if (category) q.category = String(category)
   if (ordering) q.ordering = ordering
