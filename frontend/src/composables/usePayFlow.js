@@ -127,6 +127,11 @@ export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
    * @param {number} [loadedAt] when the order was fetched (epoch ms), for a remaining time given in seconds
    * @returns {Promise<'opened'|'paid'|'failed'>}
    */
+  /**
+   * @param {{order_number: string, real_price?: string, order_timeout?: number, expire_time?: string, pay_type?: number}} order
+   *   an order answer (Order, OrderCreated) with the way it is paid
+   * @param {number} [loadedAt] when it was fetched
+   */
   async function payOrder(order, loadedAt = Date.now()) {
     try {
       return await startPayment(order.order_number, {
