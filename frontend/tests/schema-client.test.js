@@ -38,6 +38,19 @@ export function renameField(yaml, component, from, to) {
   return lines.join('\n')
 }
 
+/** Rename one value of an enum component (e.g. an error code of ErrorCodeEnum), as renaming it on the server would. */
+export function renameEnumValue(yaml, component, from, to) {
+  const lines = yaml.split('\n')
+  const start = lines.indexOf(`    ${component}:`)
+  if (start < 0) throw new Error(`no component ${component}`)
+  let end = start + 1
+  while (end < lines.length && !/^ {0,4}\S/.test(lines[end])) end += 1
+  const at = lines.slice(start, end).indexOf(`      - ${from}`)
+  if (at < 0) throw new Error(`${component} has no ${from}`)
+  lines[start + at] = `      - ${to}`
+  return lines.join('\n')
+}
+
 /** Type-check a copy of src/ whose schema.d.ts was generated from `yaml`: [exit status, output]. */
 function typecheckWith(name, yaml) {
   const dir = join(SCRATCH, name)
@@ -69,10 +82,13 @@ describe('the generated client', () => {
     expect(renamed).not.toBe(yaml)
     expect(renamed.match(/paid_courses/g)).toHaveLength(2) // the property and its `required` entry
     expect(() => renameField(yaml, 'PaymentResult', 'no_such_field', 'x')).toThrow()
+    const recoded = renameEnumValue(yaml, 'ErrorCodeEnum', 'order_closed', 'order_shut')
+    expect(recoded.split('\n').filter((l) => l === '      - order_shut')).toHaveLength(1)
+    expect(() => renameEnumValue(yaml, 'ErrorCodeEnum', 'no_such_code', 'x')).toThrow()
   })
 
   it(
-    'renaming a serializer field the SPA reads makes the type check fail, naming the field and the reader',
+    'renaming a serializer field the SPA reads, or an error code it handles, makes the type check fail, naming each',
     () => {
       const yaml = readFileSync(SCHEMA_YAML, 'utf8')
       // Control: the same copy with the schema as it is type-checks clean.
@@ -83,13 +99,18 @@ describe('the generated client', () => {
       // The return relay's `course_list` (PaymentResult) and a cart line's `price` (CartLine), renamed.
       let renamed = renameField(yaml, 'PaymentResult', 'course_list', 'paid_courses')
       renamed = renameField(renamed, 'CartLine', 'price', 'list_price')
+      // An error code the SPA switches on (AliPaySuccess: a payment after the order closed), renamed on the server.
+      renamed = renameEnumValue(renamed, 'ErrorCodeEnum', 'order_closed', 'order_shut')
       const [status, output] = typecheckWith('renamed', renamed)
       expect(status).not.toBe(0)
       const errors = output.split('\n').filter((line) => /error TS\d+/.test(line))
       expect(errors.some((e) => e.includes('AliPaySuccess.vue') && e.includes("'course_list'"))).toBe(true)
       expect(errors.some((e) => e.includes("'price'") && /Cart|CourseLine|checkout/.test(e))).toBe(true)
-      // Nothing but the two renamed fields is reported.
-      expect(errors.filter((e) => !e.includes("'course_list'") && !e.includes("'price'"))).toEqual([])
+      const codeErrors = errors.filter((e) => e.includes('"order_closed"'))
+      expect(codeErrors.length).toBe(1)
+      expect(codeErrors[0]).toContain('AliPaySuccess.vue')
+      // Nothing but the renamed fields and code is reported.
+      expect(errors.filter((e) => !e.includes("'course_list'") && !e.includes("'price'") && !e.includes('"order_closed"'))).toEqual([])
     },
     240_000,
   )
