@@ -19,16 +19,22 @@ function generate(yamlFile, outFile) {
   return readFileSync(outFile, 'utf8')
 }
 
-/**
- * Rename one property of one component of the schema (its key and its `required` entry), as renaming the
- * serializer field and regenerating openapi.yaml would.
- */
-export function renameField(yaml, component, from, to) {
+/** The schema's lines and where `component` (under components.schemas) starts and ends: [lines, start, end]. */
+function componentLines(yaml, component) {
   const lines = yaml.split('\n')
   const start = lines.indexOf(`    ${component}:`)
   if (start < 0) throw new Error(`no component ${component}`)
   let end = start + 1
   while (end < lines.length && !/^ {0,4}\S/.test(lines[end])) end += 1
+  return [lines, start, end]
+}
+
+/**
+ * Rename one property of one component of the schema (its key and its `required` entry), as renaming the
+ * serializer field and regenerating openapi.yaml would.
+ */
+function renameField(yaml, component, from, to) {
+  const [lines, start, end] = componentLines(yaml, component)
   let renamed = 0
   for (let i = start; i < end; i += 1) {
     if (lines[i] === `        ${from}:`) (lines[i] = `        ${to}:`), (renamed += 1)
@@ -39,12 +45,8 @@ export function renameField(yaml, component, from, to) {
 }
 
 /** Rename one value of an enum component (e.g. an error code of ErrorCodeEnum), as renaming it on the server would. */
-export function renameEnumValue(yaml, component, from, to) {
-  const lines = yaml.split('\n')
-  const start = lines.indexOf(`    ${component}:`)
-  if (start < 0) throw new Error(`no component ${component}`)
-  let end = start + 1
-  while (end < lines.length && !/^ {0,4}\S/.test(lines[end])) end += 1
+function renameEnumValue(yaml, component, from, to) {
+  const [lines, start, end] = componentLines(yaml, component)
   const at = lines.slice(start, end).indexOf(`      - ${from}`)
   if (at < 0) throw new Error(`${component} has no ${from}`)
   lines[start + at] = `      - ${to}`
