@@ -14,6 +14,7 @@ import { createAppRouter } from '@/router'
 import Order from '@/views/Order.vue'
 
 let pinia, router, openSpy
+const PAY_TYPES = [{ pay_type: 0, name: '支付宝', balance: null, available: true }]
 async function mountOrder() {
   router = createAppRouter({ isLoggedIn: () => true, history: createMemoryHistory() })
   router.push('/order')
@@ -37,14 +38,14 @@ beforeEach(() => {
     user_coupon_id: 7, // the server's best coupon, which its quote prices
     credit_to_money: 10,
     has_credit: 1000,
-    quote: { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50 },
+    quote: { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50, credit: 0, pay_type: 0, pay_types: PAY_TYPES },
     quote_error: null,
   })
   cartApi.fetchCart.mockResolvedValue({ cart: [] })
   ordersApi.quoteOrder.mockImplementation(async (body) =>
     body.user_coupon_id === 7
-      ? { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50 }
-      : { total_price: '300.00', discount_price: '50.00', real_price: '250.00', max_use_credit: 50 },
+      ? { total_price: '300.00', discount_price: '80.00', real_price: '220.00', max_use_credit: 50, credit: 0, pay_type: 0, pay_types: PAY_TYPES }
+      : { total_price: '300.00', discount_price: '50.00', real_price: '250.00', max_use_credit: 50, credit: 0, pay_type: 0, pay_types: PAY_TYPES },
   )
   paymentsApi.queryAlipay.mockResolvedValue({ order_status: 0 })
   openSpy = vi.spyOn(window, 'open').mockReturnValue({ opener: {} })
@@ -102,7 +103,7 @@ describe('Order (checkout) page', () => {
   })
 
   it('a ¥0 quote says 免费领取, not 支付宝 / 去支付', async () => {
-    const free = { total_price: '0.00', discount_price: '0.00', real_price: '0.00', max_use_credit: 0 }
+    const free = { total_price: '0.00', discount_price: '0.00', real_price: '0.00', max_use_credit: 0, credit: 0, pay_type: 0, pay_types: PAY_TYPES }
     ordersApi.fetchCheckout.mockResolvedValue({ ...(await ordersApi.fetchCheckout()), quote: free })
     ordersApi.quoteOrder.mockResolvedValue(free)
     const w = await mountOrder()

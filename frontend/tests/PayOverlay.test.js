@@ -83,7 +83,7 @@ describe('PayOverlay', () => {
     expect(w.emitted('ended')[0][0]).toEqual({ orderNumber: 'N1', status: 3 })
     w.unmount()
 
-    paymentsApi.queryAlipay.mockResolvedValue({ order_status: '2' })
+    paymentsApi.queryAlipay.mockResolvedValue({ order_status: 2 })
     const w2 = mountOverlay()
     await vi.advanceTimersByTimeAsync(2000)
     expect(w2.get('[data-testid=pay-status]').text()).toContain('订单已取消')

@@ -63,7 +63,7 @@ describe('my orders', () => {
     expect(tabs.map((t) => t.text())).toEqual(['全部', '未支付', '已支付', '已取消', '已超时', '已退款', '部分退款'])
     await tabs[4].trigger('click')
     await flushPromises()
-    await vi.waitFor(() => expect(ordersApi.fetchOrders).toHaveBeenLastCalledWith({ page: 1, status: 3 }))
+    await vi.waitFor(() => expect(ordersApi.fetchOrders).toHaveBeenLastCalledWith({ page: 1, status: '3' }))
     expect(router.currentRoute.value.query.status).toBe('3')
     await tabs[6].trigger('click')
     await flushPromises()

@@ -6,7 +6,10 @@ vi.mock('@/api/payments', () => ({ fetchAlipayLink: vi.fn() }))
 import * as ordersApi from '@/api/orders'
 import { useCheckoutStore, DISCOUNT_COUPON, DISCOUNT_CREDIT, UnpaidOrderExistsError } from '@/stores/checkout'
 
-const quote = (real, max = 300) => ({ total_price: '300.00', discount_price: '0.00', real_price: real, max_use_credit: max })
+const ALIPAY = { pay_type: 0, name: '支付宝', balance: null, available: true }
+const quote = (real, max = 300) => ({
+  total_price: '300.00', discount_price: '0.00', real_price: real, max_use_credit: max, credit: 0, pay_type: 0, pay_types: [ALIPAY],
+})
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -19,7 +22,7 @@ beforeEach(() => {
     ],
     coupon_list: [
       { user_coupon_id: 7, name: '满100减50', discount: 1, sale: '-50.00', condition: '100.00' },
-      { user_coupon_id: 8, name: '不可用', discount: 2, sale: '*0.80', condition: '0.00', enable: false, reason: '不适用' },
+      { user_coupon_id: 8, name: '八折', discount: 2, sale: '*0.80', condition: '0.00' },
     ],
     unusable: [],
     user_coupon_id: 7,
@@ -73,14 +76,14 @@ describe('checkout store', () => {
     expect(s.quote.real_price).toBe('250.00')
   })
 
-  it('preselects the first usable coupon, never a disabled one, and not after the student chose', async () => {
+  it("preselects the server's best coupon, keeps the unusable ones apart, and not after the student chose", async () => {
     ordersApi.fetchCheckout.mockResolvedValue({
       ...(await ordersApi.fetchCheckout()),
       coupon_list: [
-        { user_coupon_id: 8, name: '不可用', discount: 2, sale: '*0.80', condition: '0.00', enable: false, reason: '不适用' },
+        { user_coupon_id: 8, name: '八折', discount: 2, sale: '*0.80', condition: '0.00' },
         { user_coupon_id: 7, name: '满100减50', discount: 1, sale: '-50.00', condition: '100.00' },
       ],
-      unusable: [{ user_coupon_id: 9, name: '满1000减300', discount: 1, sale: '-300.00', reason: '未满足优惠券使用条件', reason_code: 'coupon_condition_unmet' }],
+      unusable: [{ user_coupon_id: 9, name: '满1000减300', discount: 1, sale: '-300.00', usable: false, reason: '未满足优惠券使用条件', reason_code: 'coupon_condition_unmet' }],
       user_coupon_id: 7,
     })
     const s = useCheckoutStore()
@@ -150,10 +153,10 @@ describe('checkout store', () => {
     expect(s.body).toEqual({ pay_type: 0, user_coupon_id: -1, credit: 0 })
   })
 
-  it('refuses a disabled coupon', async () => {
+  it('refuses a coupon the server did not list as usable', async () => {
     const s = useCheckoutStore()
     await s.load()
-    expect(s.chooseCoupon(8)).toBe(false)
+    expect(s.chooseCoupon(9)).toBe(false)
     expect(s.userCouponId).toBe(7) // the preselected one stays
   })
 

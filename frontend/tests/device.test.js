@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { payDevice, PHONE_MAX_WIDTH } from '@/utils/device'
-import { http } from '@/api/http'
 import { fetchAlipayLink } from '@/api/payments'
 
 const CHROME_DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36'
@@ -37,20 +36,23 @@ describe('payDevice: which Alipay cashier this browser gets', () => {
 
 describe('fetchAlipayLink: the device goes to the API as ?device=', () => {
   const seen = []
-  const adapter = (config) => {
-    seen.push(config)
-    return Promise.resolve({ status: 200, data: { link: 'http://gw/x' }, headers: {}, config, statusText: '200' })
-  }
-  afterEach(() => (seen.length = 0))
+  afterEach(() => {
+    seen.length = 0
+    vi.unstubAllGlobals()
+  })
 
   it.each([
-    ['mobile', { device: 'mobile' }],
-    ['desktop', { device: 'desktop' }],
-    [undefined, undefined],
-  ])('device %s → params %j', async (device, params) => {
-    http.defaults.adapter = adapter
+    ['mobile', '?device=mobile'],
+    ['desktop', '?device=desktop'],
+    [undefined, ''],
+  ])('device %s → query %j', async (device, query) => {
+    vi.stubGlobal('fetch', (url) => {
+      seen.push(url)
+      return Promise.resolve(
+        new Response(JSON.stringify({ link: 'http://gw/x' }), { status: 200, headers: { 'Content-Type': 'application/json' } }),
+      )
+    })
     expect(await fetchAlipayLink('N 1', device)).toEqual({ link: 'http://gw/x' })
-    expect(seen[0].url).toBe('/payments/alipay/N%201/')
-    expect(seen[0].params).toEqual(params)
+    expect(seen[0]).toBe(`/api/payments/alipay/N%201/${query}`)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { centsToString, formatMoney, isZeroMoney, sumMoney, toCents, effectivePrice } from '@/utils/money'
-import { couponValue, couponCondition, rateLabel, couponDisabled } from '@/utils/coupon'
+import { couponValue, couponCondition, rateLabel } from '@/utils/coupon'
 import { formatDuration, expiryToEpoch, orderRemainingSeconds, formatDateTime } from '@/utils/time'
 import { maskMobile } from '@/utils/mask'
 import { safeNext } from '@/utils/nav'
@@ -49,10 +49,6 @@ describe('coupon labels', () => {
     expect(rateLabel('*0.75')).toBe('7.5折')
     expect(couponCondition({ condition: '0.00' })).toBe('无门槛')
     expect(couponCondition({ condition: '500.00' })).toBe('满500元可用')
-  })
-  it('knows disabled coupons and why', () => {
-    expect(couponDisabled({ enable: false, reason: '未满足使用门槛' })).toEqual({ disabled: true, reason: '未满足使用门槛' })
-    expect(couponDisabled({ name: 'x' }).disabled).toBe(false)
   })
 })
 

@@ -48,9 +48,9 @@ describe('orders store: loadTimeline', () => {
     expect(s.timelines.N7.order_status).toBe(4)
   })
 
-  it('keeps timelines of several orders apart and tolerates an answer without events', async () => {
+  it('keeps timelines of several orders apart, each as the server sent it', async () => {
     const s = useOrdersStore()
-    ordersApi.fetchOrderTimeline.mockResolvedValueOnce(refunded()).mockResolvedValueOnce({ order_number: 'N8', order_status: '0' })
+    ordersApi.fetchOrderTimeline.mockResolvedValueOnce(refunded()).mockResolvedValueOnce({ order_number: 'N8', order_status: 0, get_order_status_display: '未支付', events: [] })
     await s.loadTimeline('N7')
     await s.loadTimeline('N8')
     expect(Object.keys(s.timelines).sort()).toEqual(['N7', 'N8'])

@@ -142,3 +142,24 @@ def test_the_checked_in_schema_is_up_to_date(tmp_path):
     assert checked_in.exists() and checked_in.read_text() == fresh.read_text(), (
         "the API changed: regenerate the checked-in schema with "
         "`.venv/bin/python manage.py spectacular --file frontend/src/api/openapi.yaml`")
+
+
+def test_the_generated_client_is_up_to_date(tmp_path):
+    """frontend/src/api/schema.d.ts (the SPA's generated client types, `npm run gen:api`) is openapi-typescript's
+    output for the checked-in schema: a schema change must come with the client regenerated. (npm test checks the
+    same in tests/schema-client.test.js, and type-checks the SPA against it.)"""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    frontend = Path(__file__).resolve().parents[2] / "frontend"
+    tool = frontend / "node_modules" / ".bin" / "openapi-typescript"
+    if not tool.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("frontend/node_modules is not installed (cd frontend && npm ci)")
+        pytest.skip("frontend/node_modules is not installed (cd frontend && npm ci)")
+    fresh = tmp_path / "schema.d.ts"
+    subprocess.run([str(tool), str(frontend / "src" / "api" / "openapi.yaml"), "-o", str(fresh)], cwd=frontend,
+                   check=True, capture_output=True, timeout=120)
+    assert (frontend / "src" / "api" / "schema.d.ts").read_text() == fresh.read_text(), (
+        "the schema changed: regenerate the client with `cd frontend && npm run gen:api`")

@@ -1,16 +1,18 @@
-import http from './http'
+import * as api from './client'
 
-export const fetchCart = () => http.get('/cart/').then((r) => r.data)
+export const fetchCart = () => api.get('/api/cart/')
 
-export const addToCart = (courseId) => http.post('/cart/', { course_id: courseId }).then((r) => r.data)
+/** @param {number} courseId */
+export const addToCart = (courseId) => api.post('/api/cart/', { body: { course_id: courseId } })
 
-export const selectCourse = (courseId, selected) =>
-  http.patch('/cart/', { course_id: courseId, selected }).then((r) => r.data)
+/** @param {number} courseId @param {boolean} selected */
+export const selectCourse = (courseId, selected) => api.patch('/api/cart/', { body: { course_id: courseId, selected } })
 
-export const selectAll = (selected) => http.put('/cart/', { selected }).then((r) => r.data)
+/** @param {boolean} selected */
+export const selectAll = (selected) => api.put('/api/cart/', { body: { selected } })
 
-export const removeFromCart = (courseId) =>
-  http.delete('/cart/', { params: { course_id: courseId } }).then((r) => r.data)
+/** @param {number} courseId */
+export const removeFromCart = (courseId) => api.del('/api/cart/', { query: { course_id: courseId } })
 
 /** The selected courses with their prices, for checkout. */
-export const fetchCartOrder = () => http.get('/cart/order/').then((r) => r.data)
+export const fetchCartOrder = () => api.get('/api/cart/order/')

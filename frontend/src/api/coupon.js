@@ -1,4 +1,4 @@
-import http from './http'
+import * as api from './client'
 
 /** {coupon_list, credit_to_money, has_credit} usable for the selected cart. */
-export const fetchEnableCoupons = () => http.get('/coupon/enable/').then((r) => r.data)
+export const fetchEnableCoupons = () => api.get('/api/coupon/enable/')

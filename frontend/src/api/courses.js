@@ -1,10 +1,16 @@
-import http from './http'
+import * as api from './client'
 
-/** One page of the course list; `params` is a page number or {page, category, ordering, search}. */
+/** @typedef {import('./types').Query<import('./types').Op<'/api/courses/', 'get'>>} CourseListQuery */
+
+/**
+ * One page of the course list; `params` is a page number or {page, category, ordering, search}.
+ * @param {number | CourseListQuery} [params]
+ */
 export const fetchCourses = (params = 1) =>
-  http.get('/courses/', { params: typeof params === 'object' ? params : { page: params } }).then((r) => r.data)
+  api.get('/api/courses/', { query: typeof params === 'object' ? params : { page: params } })
 
-export const fetchCourse = (id) => http.get(`/courses/${encodeURIComponent(id)}/`).then((r) => r.data)
+/** @param {number | string} id */
+export const fetchCourse = (id) => api.get('/api/courses/{id}/', { path: { id: Number(id) } })
 
 /** The categories with courses on sale: [{id, name}]. */
-export const fetchCategories = () => http.get('/courses/categories/').then((r) => r.data)
+export const fetchCategories = () => api.get('/api/courses/categories/')

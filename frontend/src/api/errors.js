@@ -1,14 +1,36 @@
-// Turn an axios error into the text a view shows. The server's `errmsg` wins.
+// Turn a failed request (client.js's ApiError) into the text a view shows. The server's `errmsg` wins.
+// Views and stores switch on errorCode(e), typed as the schema's ErrorCode enum: a code the server does not
+// define is a type error in `npm test`.
 
-/** The stable machine code of an API error ({errmsg, code}), or ''. */
-export function errorCode(error) {
-  return (error && error.response && error.response.data && error.response.data.code) || ''
+/** @typedef {import('./types').ErrorCode} ErrorCode */
+/** @typedef {import('./types').ErrorBody} ErrorBody */
+
+/**
+ * The error's answer, {status, data}, if the server answered.
+ * @param {any} error
+ * @returns {{status: number, data: any} | undefined}
+ */
+function responseOf(error) {
+  return (error && error.response) || undefined
 }
 
-/** The JSON body of an API error, or {}. */
+/**
+ * The JSON body of an API error ({errmsg, code, ...}), or {}.
+ * @param {unknown} error
+ * @returns {Partial<ErrorBody>}
+ */
 export function errorBody(error) {
-  const data = error && error.response && error.response.data
-  return data && typeof data === 'object' ? data : {}
+  const data = responseOf(error)?.data
+  return data && typeof data === 'object' && !Array.isArray(data) ? data : {}
+}
+
+/**
+ * The stable machine code of an API error ({errmsg, code}), or ''.
+ * @param {unknown} error
+ * @returns {ErrorCode | ''}
+ */
+export function errorCode(error) {
+  return errorBody(error).code || ''
 }
 
 function firstFieldMessage(data) {
@@ -19,13 +41,19 @@ function firstFieldMessage(data) {
   return ''
 }
 
-/** Human message for a failed request: errmsg, else detail, else a field error, else a fallback. */
+/**
+ * Human message for a failed request: errmsg, else detail, else a field error, else a fallback.
+ * @param {any} error
+ * @param {string} [fallback]
+ */
 export function errorMessage(error, fallback = '操作失败，请稍后重试') {
   if (!error) return fallback
-  const res = error.response
+  const res = responseOf(error)
   if (!res) {
-    if (error.code === 'ECONNABORTED') return '请求超时，请稍后重试'
-    if (error.message === 'Network Error') return '网络连接失败，请检查网络'
+    if (error.kind === 'timeout') return '请求超时，请稍后重试'
+    if (error.kind === 'network' || error.message === 'Network Error' || error.message === 'Failed to fetch') {
+      return '网络连接失败，请检查网络'
+    }
     return error.message || fallback
   }
   const data = res.data

@@ -1,17 +1,24 @@
-import http from './http'
+import * as api from './client'
 
-/** Every lesson of a course with play_url (signed for the caller, null where they may not play it). */
+/**
+ * Every lesson of a course with play_url (signed for the caller, null where they may not play it).
+ * @param {number | string} courseId
+ */
 export const fetchLessons = (courseId) =>
-  http.get(`/courses/${encodeURIComponent(courseId)}/lessons/`).then((r) => r.data)
+  api.get('/api/courses/{course_id}/lessons/', { path: { course_id: Number(courseId) } })
 
-/** The player's report: the student reached `position` seconds of the lesson (idempotent on the server). */
+/**
+ * The player's report: the student reached `position` seconds of the lesson (idempotent on the server).
+ * @param {number} lessonId @param {number} position @param {boolean} [ended]
+ */
 export const postProgress = (lessonId, position, ended = false) =>
-  http.post('/learn/progress/', { lesson_id: lessonId, position, ...(ended ? { ended: true } : {}) }).then((r) => r.data)
+  api.post('/api/learn/progress/', { body: { lesson_id: lessonId, position, ended } })
 
 /** Owned courses with percent complete, the lesson to continue from and the refund policy per course. */
-export const fetchMyStudy = () => http.get('/learn/courses/').then((r) => r.data)
+export const fetchMyStudy = () => api.get('/api/learn/courses/')
 
-export const fetchRefundRequests = () => http.get('/refund-requests/').then((r) => r.data)
+export const fetchRefundRequests = () => api.get('/api/refund-requests/')
 
+/** @param {string} orderNumber @param {number} courseId @param {string} reason */
 export const createRefundRequest = (orderNumber, courseId, reason) =>
-  http.post('/refund-requests/', { order_number: orderNumber, course_id: courseId, reason }).then((r) => r.data)
+  api.post('/api/refund-requests/', { body: { order_number: orderNumber, course_id: courseId, reason } })

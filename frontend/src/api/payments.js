@@ -1,4 +1,4 @@
-import http from './http'
+import * as api from './client'
 
 /**
  * {pay_type, get_pay_type_display, link} — link may be null when the order is already paid.
@@ -7,34 +7,40 @@ import http from './http'
  *   is desktop
  */
 export const fetchAlipayLink = (orderNumber, device) =>
-  http
-    .get(`/payments/alipay/${encodeURIComponent(orderNumber)}/`, device ? { params: { device } } : undefined)
-    .then((r) => r.data)
+  api.get('/api/payments/alipay/{order_number}/', {
+    path: { order_number: orderNumber },
+    ...(device ? { query: { device } } : {}),
+  })
 
 /**
  * Relay the query string Alipay appended to the return URL, unchanged.
  * @param {string} search location.search, including the leading "?"
  */
-export const relayAlipayResult = (search) => {
-  const qs = search && !search.startsWith('?') ? `?${search}` : search || ''
-  return http.get(`/payments/alipay/result/${qs}`).then((r) => r.data)
-}
+export const relayAlipayResult = (search) => api.get('/api/payments/alipay/result/', { search: search || '' })
 
-/** {order_status, ...}; the server asks the gateway when the order is still unpaid. */
+/**
+ * {order_status, ...}; the server asks the gateway when the order is still unpaid.
+ * @param {string} orderNumber
+ */
 export const queryAlipay = (orderNumber) =>
-  http.get(`/payments/alipay/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+  api.get('/api/payments/alipay/query/{order_number}/', { path: { order_number: orderNumber } })
 
-/** WeChat Pay Native: {pay_type, code_url, order_status} — code_url (weixin://…) is shown as a QR code; null
- * when nothing is left to pay. */
+/**
+ * WeChat Pay Native: {pay_type, code_url, order_status} — code_url (weixin://…) is shown as a QR code; null
+ * when nothing is left to pay.
+ * @param {string} orderNumber
+ */
 export const fetchWechatCode = (orderNumber) =>
-  http.get(`/payments/wechat/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+  api.get('/api/payments/wechat/{order_number}/', { path: { order_number: orderNumber } })
 
+/** @param {string} orderNumber */
 export const queryWechat = (orderNumber) =>
-  http.get(`/payments/wechat/query/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+  api.get('/api/payments/wechat/query/{order_number}/', { path: { order_number: orderNumber } })
 
 /**
  * Pay a wallet (余额) order from the balance at once: {order_number, order_status, money, ...}. A repeat is
  * success and charges nothing; 400 wallet_insufficient when the balance is too small.
+ * @param {string} orderNumber
  */
 export const payWithWallet = (orderNumber) =>
-  http.post(`/payments/wallet/${encodeURIComponent(orderNumber)}/`).then((r) => r.data)
+  api.post('/api/payments/wallet/{order_number}/', { path: { order_number: orderNumber } })

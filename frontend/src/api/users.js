@@ -1,22 +1,26 @@
-import http from './http'
+import * as api from './client'
 
+/** @param {string} username @param {string} password */
 export const login = (username, password) =>
-  http.post('/users/login/', { username, password }, { skipAuth: true, skipRefresh: true }).then((r) => r.data)
+  api.post('/api/users/login/', { body: { username, password }, skipAuth: true, skipRefresh: true })
 
+/** @param {string} mobile @param {string} password @param {string} password2 */
 export const register = (mobile, password, password2) =>
-  http
-    .post('/users/register/', { mobile, password, password2 }, { skipAuth: true, skipRefresh: true })
-    .then((r) => r.data)
+  api.post('/api/users/register/', { body: { mobile, password, password2 }, skipAuth: true, skipRefresh: true })
 
-/** Revoke a refresh token on the server. The token itself is the credential, so no bearer and no refresh. */
+/**
+ * Revoke a refresh token on the server. The token itself is the credential, so no bearer and no refresh.
+ * @param {string} refresh
+ */
 export const logout = (refresh) =>
-  http.post('/users/logout/', { refresh }, { skipAuth: true, skipRefresh: true }).then(() => undefined)
+  api.post('/api/users/logout/', { body: { refresh }, skipAuth: true, skipRefresh: true }).then(() => undefined)
 
-export const fetchMe = () => http.get('/users/me/').then((r) => r.data)
+export const fetchMe = () => api.get('/api/users/me/')
 
-export const fetchMyCourses = (params = {}) => http.get('/users/courses/', { params }).then((r) => r.data)
+export const fetchMyCourses = () => api.get('/api/users/courses/')
 
-export const fetchMyCredits = (params = {}) => http.get('/users/credits/', { params }).then((r) => r.data)
+/** @param {import('./types').Query<import('./types').Op<'/api/users/credits/', 'get'>>} [query] */
+export const fetchMyCredits = (query = {}) => api.get('/api/users/credits/', { query })
 
 /** The wallet: {money: "12.30", entries: [{amount, reason, order_number, operation_display, created_time}]}. */
-export const fetchWallet = () => http.get('/users/wallet/').then((r) => r.data)
+export const fetchWallet = () => api.get('/api/users/wallet/')

@@ -11,7 +11,8 @@ export function useCartActions() {
   const cart = useCartStore()
   const router = useRouter()
   const route = useRoute()
-  const busy = ref({}) // course id -> 'add' | 'buy'
+  /** @type {import('vue').Ref<Record<number, 'add' | 'buy'>>} course id -> what is running for it */
+  const busy = ref({})
 
   function requireLogin() {
     if (auth.isLoggedIn) return true
@@ -20,6 +21,7 @@ export function useCartActions() {
     return false
   }
 
+  /** @param {{id: number, name: string}} course */
   async function addToCart(course) {
     if (!requireLogin() || busy.value[course.id]) return false
     busy.value = { ...busy.value, [course.id]: 'add' }
@@ -36,6 +38,7 @@ export function useCartActions() {
     }
   }
 
+  /** @param {{id: number, name: string}} course */
   async function buyNow(course) {
     if (!requireLogin() || busy.value[course.id]) return false
     busy.value = { ...busy.value, [course.id]: 'buy' }

@@ -6,6 +6,14 @@ import { useOrdersStore, statusOf, ORDER_STATUS } from '@/stores/orders'
 import { orderRemainingSeconds } from '@/utils/time'
 import { payDevice } from '@/utils/device'
 
+/** Order.PayType of the wallet (余额): paid at once from the balance, no cashier to open. */
+export const WALLET_PAY_TYPE = 2
+
+/** Ways to pay that need no cashier: pay_type → how the orders store pays them directly. */
+const DIRECT_PAY = {
+  [WALLET_PAY_TYPE]: (orders, orderNumber) => orders.payWithWallet(orderNumber),
+}
+
 /**
  * The whole pay flow for a view: get the gateway link for an order (the phone cashier on a phone, as
  * utils/device payDevice decides), open it in a new tab, and drive <PayOverlay> (which polls with back-off
@@ -15,18 +23,11 @@ import { payDevice } from '@/utils/device'
  * Usage: `const { payOrder, payOverlay } = usePayFlow({ onClose, onEnded, onFailed, onPaid })` and
  * `<PayOverlay v-if="payOverlay" v-bind="payOverlay" />`.
  *
- * @param {{onClose?: Function, onEnded?: Function, onFailed?: Function, onPaid?: Function}} hooks what the view
+ * @param {{onClose?: () => void, onEnded?: (...args: any[]) => void, onFailed?: (error: unknown) => void,
+ *          onPaid?: (orderNumber: string) => void}} [hooks] what the view
  *   does after the overlay is closed ("稍后支付" / "查看我的订单"), after the order ended, after getting the link
  *   failed; `onPaid(orderNumber)` replaces the course success page (a wallet top-up buys no course).
  */
-/** Order.PayType of the wallet (余额): paid at once from the balance, no cashier to open. */
-export const WALLET_PAY_TYPE = 2
-
-/** Ways to pay that need no cashier: pay_type → how the orders store pays them directly. */
-const DIRECT_PAY = {
-  [WALLET_PAY_TYPE]: (orders, orderNumber) => orders.payWithWallet(orderNumber),
-}
-
 export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
   const orders = useOrdersStore()
   const router = useRouter()
@@ -75,7 +76,7 @@ export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
       throw e
     }
     const until = Number.isInteger(timeoutSeconds) ? Date.now() + timeoutSeconds * 1000 : null
-    if (data && data.code_url) {
+    if ('code_url' in data && data.code_url) {
       // WeChat Pay Native: nothing to open; the buyer scans the QR code the overlay draws.
       Object.assign(pay, {
         visible: true,
@@ -89,15 +90,16 @@ export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
       })
       return 'opened'
     }
-    if (!data || !data.link) {
+    const link = 'link' in data ? data.link : null
+    if (!link) {
       // A "0.00" order (or one already paid): nothing to pay at the gateway.
-      if (statusOf(data) === ORDER_STATUS.PAID || (data && data.paid === true)) {
+      if (statusOf(data) === ORDER_STATUS.PAID) {
         goSuccess(orderNumber)
         return 'paid'
       }
-      throw new Error((data && data.errmsg) || '未能获取支付链接，请稍后重试')
+      throw new Error('未能获取支付链接，请稍后重试')
     }
-    const win = window.open(data.link, '_blank')
+    const win = window.open(link, '_blank')
     if (win) {
       try {
         win.opener = null
@@ -108,7 +110,7 @@ export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
     Object.assign(pay, {
       visible: true,
       orderNumber,
-      link: data.link,
+      link,
       codeUrl: '',
       payType,
       blocked: !win,
@@ -124,6 +126,11 @@ export function usePayFlow({ onClose, onEnded, onFailed, onPaid } = {}) {
    * @param {object} order needs `order_number`; uses `order_timeout` (or another expiry) and `real_price`
    * @param {number} [loadedAt] when the order was fetched (epoch ms), for a remaining time given in seconds
    * @returns {Promise<'opened'|'paid'|'failed'>}
+   */
+  /**
+   * @param {{order_number: string, real_price?: string, order_timeout?: number, expire_time?: string, pay_type?: number}} order
+   *   an order answer (Order, OrderCreated) with the way it is paid
+   * @param {number} [loadedAt] when it was fetched
    */
   async function payOrder(order, loadedAt = Date.now()) {
     try {

@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 
+/** @type {import('vue-router').RouteRecordRaw[]} */
 export const routes = [
   { path: '/', name: 'home', component: () => import('@/views/CourseList.vue'), meta: { title: '免费好课' } },
   { path: '/courses', name: 'courses', component: () => import('@/views/CourseList.vue'), meta: { title: '全部课程' } },

@@ -26,7 +26,8 @@ export const useAuthStore = defineStore('auth', {
   state: () => ({
     access: storage.get(ACCESS_KEY),
     refresh: storage.get(REFRESH_KEY),
-    user: null, // {id, mobile, name, credit, money}
+    /** @type {import('@/api/types').Schemas['Me'] | null} */
+    user: null,
   }),
   getters: {
     isLoggedIn: (s) => !!(s.access || s.refresh),

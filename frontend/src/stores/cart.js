@@ -1,14 +1,15 @@
 import { defineStore } from 'pinia'
 import { cartApi } from '@/api'
 import { effectivePrice, sumMoney } from '@/utils/money'
-import { listOf } from '@/utils/shape'
 
-const isSelected = (v) => v === true || v === 1 || v === '1' || v === 'true'
+/** @typedef {import('@/api/types').Schemas['CartLine']} CartLine */
 
 export const useCartStore = defineStore('cart', {
   state: () => ({
-    items: [], // [{id, name, price, discount, credit, selected}]
+    /** @type {CartLine[]} GET /api/cart/'s lines */
+    items: [],
     count: 0, // the header badge
+    /** @type {number[]} */
     ids: [], // the course ids in the cart (the "已在购物车" marks), kept through add/remove between loads
     loaded: false,
     loading: false,
@@ -20,11 +21,13 @@ export const useCartStore = defineStore('cart', {
     allSelected: (s) => s.items.length > 0 && s.items.every((i) => i.selected),
     someSelected: (s) => s.items.some((i) => i.selected) && !s.items.every((i) => i.selected),
     /** Display-only sum of the server's prices of the selected courses, in integer cents. */
+    /** @returns {string} */
     selectedTotal() {
       return sumMoney(this.selectedItems.map(effectivePrice))
     },
+    /** @returns {string} */
     selectedOriginalTotal() {
-      return sumMoney(this.selectedItems.map((i) => String(i.price)))
+      return sumMoney(this.selectedItems.map((i) => i.price))
     },
   },
   actions: {
@@ -32,9 +35,9 @@ export const useCartStore = defineStore('cart', {
       this.loading = true
       try {
         const data = await cartApi.fetchCart()
-        this.items = listOf(data, 'cart').map((i) => ({ ...i, selected: isSelected(i.selected) }))
+        this.items = data.cart
         this.count = this.items.length
-        this.ids = this.items.map((i) => Number(i.id))
+        this.ids = this.items.map((i) => i.id)
         this.loaded = true
         return this.items
       } finally {
@@ -43,8 +46,7 @@ export const useCartStore = defineStore('cart', {
     },
     async add(courseId) {
       const data = await cartApi.addToCart(courseId)
-      if (data && Number.isInteger(data.cart_total)) this.count = data.cart_total
-      else this.count += 1
+      this.count = data.cart_total
       if (!this.has(courseId)) this.ids = [...this.ids, Number(courseId)]
       this.loaded = false // the list is stale now
       return data

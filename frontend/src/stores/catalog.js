@@ -1,19 +1,27 @@
 import { defineStore } from 'pinia'
 import { coursesApi, usersApi } from '@/api'
-import { listOf, countOf } from '@/utils/shape'
+
+/** @typedef {import('@/api/types').Schemas} S */
 import { apiParams } from '@/utils/catalog'
+
+let loadSeq = 0
 
 export const useCatalogStore = defineStore('catalog', {
   state: () => ({
+    /** @type {S['Course'][]} */
     courses: [],
     count: 0,
     page: 1,
     pageSize: 10,
     loadedAt: 0,
     loading: false,
+    /** @type {Record<string, any>} */
     query: {}, // the filters the shown page was loaded with (utils/catalog catalogQuery)
+    /** @type {S['Category'][]} */
     categories: [],
-    boughtIds: [], // ids of courses the logged-in user owns
+    /** @type {number[]} ids of courses the logged-in user owns */
+    boughtIds: [],
+    /** @type {S['UserCourse'][]} */
     myCourses: [],
     mineLoaded: false, // boughtIds reflect the server (for the "已购买" marks)
   }),
@@ -24,36 +32,33 @@ export const useCatalogStore = defineStore('catalog', {
     /** One page of the list, narrowed and sorted by the server: `filters` is {category, ordering, search}. */
     async load(page = 1, filters = {}) {
       this.loading = true
-      const seq = (this._seq = (this._seq || 0) + 1)
+      const seq = ++loadSeq
       try {
         const data = await coursesApi.fetchCourses(apiParams({ ...filters, page }))
-        if (seq !== this._seq) return this.courses // a newer query was asked for meanwhile: its answer wins
-        const list = listOf(data, 'courses')
+        if (seq !== loadSeq) return this.courses // a newer query was asked for meanwhile: its answer wins
+        const list = data.results
         this.query = { ...filters }
         this.courses = list
-        this.count = countOf(data, list)
+        this.count = data.count
         this.page = page
         // The page size is whatever the server used for page 1 with a next page.
-        if (data && data.next && list.length) this.pageSize = list.length
+        if (data.next && list.length) this.pageSize = list.length
         this.loadedAt = Date.now()
         return list
       } finally {
-        if (seq === this._seq) this.loading = false
+        if (seq === loadSeq) this.loading = false
       }
     },
     async loadCategories() {
-      if (!this.categories.length) this.categories = listOf(await coursesApi.fetchCategories(), 'categories')
+      if (!this.categories.length) this.categories = await coursesApi.fetchCategories()
       return this.categories
     },
     async fetchCourse(id) {
       return coursesApi.fetchCourse(id)
     },
     async loadMyCourses() {
-      const data = await usersApi.fetchMyCourses()
-      this.myCourses = listOf(data, 'courses', 'course_list')
-      this.boughtIds = this.myCourses
-        .map((x) => (x.course && typeof x.course === 'object' ? x.course.id : (x.course_id ?? x.course)))
-        .filter((id) => id !== undefined && id !== null)
+      this.myCourses = await usersApi.fetchMyCourses()
+      this.boughtIds = this.myCourses.map((x) => x.course.id)
       this.mineLoaded = true
       return this.myCourses
     },

@@ -1,6 +1,8 @@
 import { defineStore } from 'pinia'
 import { ordersApi, paymentsApi, errorBody, errorCode } from '@/api'
-import { couponDisabled } from '@/utils/coupon'
+
+/** @typedef {import('@/api/types').Schemas} S */
+/** @typedef {import('@/api/types').ErrorCode} ErrorCode */
 
 export const DISCOUNT_COUPON = 0
 export const DISCOUNT_CREDIT = 1
@@ -8,6 +10,7 @@ export const QUOTE_DEBOUNCE_MS = 300
 
 /** Thrown by createOrder when the server says an unpaid order already exists. */
 export class UnpaidOrderExistsError extends Error {
+  /** @param {string} orderNumber @param {string} message @param {unknown} cause */
   constructor(orderNumber, message, cause) {
     super(message || '您有一个未支付的订单')
     this.name = 'UnpaidOrderExistsError'
@@ -21,18 +24,24 @@ let quoteSeq = 0
 
 export const useCheckoutStore = defineStore('checkout', {
   state: () => ({
-    courses: [], // the selected courses (GET /api/orders/checkout/'s cart)
-    coupons: [], // usable coupons (its coupon_list), the best first
-    unusableCoupons: [], // the student's other coupons, each with the server's reason (shown greyed)
+    /** @type {S['CartLine'][]} the selected courses (GET /api/orders/checkout/'s cart) */
+    courses: [],
+    /** @type {S['UsableCoupon'][]} usable coupons (its coupon_list), the best first */
+    coupons: [],
+    /** @type {S['UnusableCoupon'][]} the student's other coupons, each with the server's reason (shown greyed) */
+    unusableCoupons: [],
     couponChosen: false, // the student picked a coupon (or none) themselves: no preselection after that
-    creditToMoney: null, // credits per yuan
+    /** @type {number | null} credits per yuan */
+    creditToMoney: null,
     hasCredit: 0, // the user's credit balance
     discountType: DISCOUNT_COUPON, // coupon OR credits, like the seed
     userCouponId: -1, // -1 = no coupon
     credit: 0,
     payType: 0, // 0 = Alipay; the choices are the quote's pay_types (only what the server offers)
-    quote: null, // {total_price, discount_price, real_price, max_use_credit}
+    /** @type {S['Quote'] | null} */
+    quote: null,
     quoteError: '',
+    /** @type {ErrorCode | ''} */
     quoteErrorCode: '',
     unpaidOrderNumber: '', // set when the server says these courses already wait in an unpaid order
     quoting: false,
@@ -40,6 +49,7 @@ export const useCheckoutStore = defineStore('checkout', {
     submitting: false,
   }),
   getters: {
+    /** @returns {S['CheckoutChoiceRequest']} */
     body: (s) => ({
       pay_type: s.payType,
       user_coupon_id: s.discountType === DISCOUNT_COUPON ? s.userCouponId : -1,
@@ -47,21 +57,24 @@ export const useCheckoutStore = defineStore('checkout', {
     }),
     selectedCoupon: (s) => s.coupons.find((c) => c.user_coupon_id === s.userCouponId) || null,
     /** Nothing to pay: the order is taken free (免费领取), not paid through a provider. */
-    isFree: (s) => !!s.quote && /^0+(\.0+)?$/.test(String(s.quote.real_price ?? '').trim()),
+    isFree: (s) => !!s.quote && /^0+(\.0+)?$/.test(s.quote.real_price.trim()),
     /** The most credits this order may use: the quote's max, capped by the balance. */
+    /** @returns {number} */
     maxCredit: (s) => {
-      const max = s.quote && Number.isInteger(s.quote.max_use_credit) ? s.quote.max_use_credit : null
-      if (max === null) return s.hasCredit || 0
+      if (!s.quote) return s.hasCredit || 0
+      const max = s.quote.max_use_credit
       return Math.max(0, Math.min(max, s.hasCredit || max))
     },
     /** The ways to pay the server offers for this quote: [{pay_type, name, balance, available}]. */
-    payMethods: (s) => (s.quote && Array.isArray(s.quote.pay_types) ? s.quote.pay_types : []),
+    /** @returns {S['PayMethod'][]} */
+    payMethods: (s) => (s.quote ? s.quote.pay_types : []),
+    /** @returns {boolean} */
     payMethodOk: (s) => {
-      const methods = s.quote && Array.isArray(s.quote.pay_types) ? s.quote.pay_types : null
-      if (!methods) return true // an answer without the list: the server checks the choice
-      const m = methods.find((x) => x.pay_type === s.payType)
-      return !!m && m.available !== false
+      if (!s.quote) return true // no quote yet: canPay waits for one anyway
+      const m = s.quote.pay_types.find((x) => x.pay_type === s.payType)
+      return !!m && m.available
     },
+    /** @returns {boolean} */
     canPay(s) {
       return s.courses.length > 0 && !!s.quote && !s.quoting && !s.quoteError && !s.submitting && this.payMethodOk
     },
@@ -75,7 +88,7 @@ export const useCheckoutStore = defineStore('checkout', {
         summary = await ordersApi.fetchCheckout()
         this.courses = summary.cart
         this.coupons = summary.coupon_list
-        this.unusableCoupons = (summary.unusable || []).map((c) => ({ ...c, usable: false }))
+        this.unusableCoupons = summary.unusable
         this.creditToMoney = summary.credit_to_money
         this.hasCredit = summary.has_credit
         // A coupon picked earlier that is gone (used, expired) is dropped.
@@ -102,15 +115,17 @@ export const useCheckoutStore = defineStore('checkout', {
      * student chooses. */
     preselectBestCoupon(bestId) {
       if (this.couponChosen || this.discountType !== DISCOUNT_COUPON || this.userCouponId !== -1) return
-      const best = this.coupons.find((c) => c.user_coupon_id === bestId && !couponDisabled(c).disabled)
+      const best = this.coupons.find((c) => c.user_coupon_id === bestId)
       if (best) this.userCouponId = best.user_coupon_id
     },
+    /** @param {S['Quote']} quote */
     applyQuote(quote) {
       this.quote = quote
       this.quoteError = ''
       this.quoteErrorCode = ''
       this.unpaidOrderNumber = ''
     },
+    /** @param {Partial<S['Error']>} body */
     applyQuoteError(body) {
       this.quote = null
       this.quoteError = body.errmsg || '无法计算订单金额'
@@ -129,7 +144,7 @@ export const useCheckoutStore = defineStore('checkout', {
       const id = userCouponId === null || userCouponId === undefined ? -1 : userCouponId
       if (id !== -1) {
         const c = this.coupons.find((x) => x.user_coupon_id === id)
-        if (!c || couponDisabled(c).disabled) return false
+        if (!c) return false
       }
       this.discountType = DISCOUNT_COUPON
       this.couponChosen = true
@@ -148,7 +163,7 @@ export const useCheckoutStore = defineStore('checkout', {
     },
     setPayType(payType) {
       const m = this.payMethods.find((x) => x.pay_type === payType)
-      if (!m || m.available === false || payType === this.payType) return false
+      if (!m || !m.available || payType === this.payType) return false
       this.payType = payType
       this.scheduleQuote()
       return true

@@ -4,13 +4,17 @@ import { learnApi } from '@/api'
 /** Studying: a course's lessons (with signed play URLs), progress reports, and 我的课程's progress and refunds. */
 export const useLearnStore = defineStore('learn', {
   state: () => ({
-    course: null, // {course_id, course_name, owned, percent, last_lesson_id, url_max_age, lessons: [...]}
+    /** @type {import('@/api/types').Schemas['CourseLessons'] | null} */
+    course: null,
     loadedAt: 0,
-    study: [], // [{course_id, order_number, percent, last_lesson_id, refund: {...}}]
+    /** @type {import('@/api/types').Schemas['MyCourseStudy'][]} */
+    study: [],
+    /** @type {import('@/api/types').Schemas['RefundRequestRecord'][]} */
     refundRequests: [],
   }),
   getters: {
-    lessons: (s) => (s.course && s.course.lessons) || [],
+    /** @returns {import('@/api/types').Schemas['StudyLesson'][]} */
+    lessons: (s) => (s.course ? s.course.lessons : []),
     studyOf: (s) => (courseId) => s.study.find((row) => row.course_id === courseId) || null,
     /** The newest refund request for a course line, if any. */
     requestOf: (s) => (orderNumber, courseId) =>
@@ -29,19 +33,19 @@ export const useLearnStore = defineStore('learn', {
       if (lesson) {
         // The server's `watched` never decreases, but two reports in flight (pause, then ended) may answer out of
         // order: keep the larger, or a late answer would undo 已学完.
-        lesson.watched = Math.max(lesson.watched || 0, out.watched)
+        lesson.watched = Math.max(lesson.watched, out.watched)
         lesson.position = out.position
       }
       if (this.course) {
-        this.course.percent = Math.max(this.course.percent || 0, out.course_percent)
+        this.course.percent = Math.max(this.course.percent, out.course_percent)
         this.course.last_lesson_id = lessonId
       }
       return out
     },
     async loadStudy() {
       const [study, requests] = await Promise.all([learnApi.fetchMyStudy(), learnApi.fetchRefundRequests()])
-      this.study = Array.isArray(study) ? study : []
-      this.refundRequests = Array.isArray(requests) ? requests : []
+      this.study = study
+      this.refundRequests = requests
       return this.study
     },
     async requestRefund(orderNumber, courseId, reason) {

@@ -1,14 +1,16 @@
 import { defineStore } from 'pinia'
 import { ordersApi, paymentsApi } from '@/api'
-import { listOf, countOf } from '@/utils/shape'
 
-export const ORDER_STATUS = {
+/** @typedef {import('@/api/types').Schemas} S */
+/** @typedef {NonNullable<import('@/api/types').Query<import('@/api/types').Op<'/api/orders/', 'get'>>['status']>} StatusFilter */
+
+export const ORDER_STATUS = /** @type {const} */ ({
   UNPAID: 0,
   PAID: 1,
   CANCELLED: 2,
   TIMEOUT: 3,
   REFUNDED: 4,
-}
+})
 
 /** Order.pay_type values paid through a gateway. */
 export const PAY_TYPE = { ALIPAY: 0, WECHAT: 1 }
@@ -31,27 +33,36 @@ export const STATUS_TABS = [
   { status: 'partial', label: '部分退款' }, // paid orders with some courses refunded (?status=partial)
 ]
 
-/** What the order card's amount means: 实付 for money that was paid, 应付 for what was due but never paid. */
+/**
+ * What the order card's amount means: 实付 for money that was paid, 应付 for what was due but never paid.
+ * @param {{order_status?: number}} order
+ */
 export function amountLabel(order) {
   const s = statusOf(order)
   return s === ORDER_STATUS.PAID || s === ORDER_STATUS.REFUNDED ? '实付' : '应付'
 }
 
-/** Normalise order_status which may come as a number or a digit string. */
+/**
+ * An answer's order_status, or null when it has none.
+ * @param {{order_status?: number} | null | undefined} order
+ */
 export function statusOf(order) {
   const s = order && order.order_status
-  return s === undefined || s === null || s === '' ? null : Number(s)
+  return s === undefined || s === null ? null : s
 }
 
 export const useOrdersStore = defineStore('orders', {
   state: () => ({
+    /** @type {S['Order'][]} */
     list: [],
     count: 0,
     page: 1,
+    /** @type {number | 'partial' | ''} */
     status: '',
     loading: false,
     loadedAt: 0,
     /** order_number -> {order_number, order_status, get_order_status_display, events} as the server sent it */
+    /** @type {Record<string, S['OrderTimeline']>} */
     timelines: {},
   }),
   actions: {
@@ -60,11 +71,9 @@ export const useOrdersStore = defineStore('orders', {
       this.status = status
       this.page = page
       try {
-        const params = { page }
-        if (status !== '' && status !== null && status !== undefined) params.status = status
-        const data = await ordersApi.fetchOrders(params)
-        this.list = listOf(data, 'orders')
-        this.count = countOf(data, this.list)
+        const data = await ordersApi.fetchOrders(status === '' || status === null || status === undefined ? { page } : { page, status: /** @type {StatusFilter} */ (String(status)) })
+        this.list = data.results
+        this.count = data.count
         this.loadedAt = Date.now()
         return this.list
       } finally {
@@ -79,13 +88,7 @@ export const useOrdersStore = defineStore('orders', {
      * (or null). Always asks the server again: the timeline grows (paid, refunds) while the page is open.
      */
     async loadTimeline(orderNumber) {
-      const data = await ordersApi.fetchOrderTimeline(orderNumber)
-      const timeline = {
-        order_number: (data && data.order_number) || orderNumber,
-        order_status: statusOf(data),
-        get_order_status_display: (data && data.get_order_status_display) || '',
-        events: listOf(data, 'events').filter((e) => e && typeof e === 'object'),
-      }
+      const timeline = await ordersApi.fetchOrderTimeline(orderNumber)
       this.timelines = { ...this.timelines, [orderNumber]: timeline }
       return timeline
     },

@@ -3,9 +3,12 @@ import { ordersApi, usersApi } from '@/api'
 
 export const useWalletStore = defineStore('wallet', {
   state: () => ({
+    /** @type {string | null} */
     money: null,
+    /** @type {import('@/api/types').Schemas['WalletEntry'][]} */
     entries: [],
-    topupPayTypes: [], // [{pay_type, name}]: the ways the server takes a top-up (支付宝, 微信支付)
+    /** @type {import('@/api/types').Schemas['TopupPayType'][]} the ways the server takes a top-up (支付宝, 微信支付) */
+    topupPayTypes: [],
     loading: false,
     toppingUp: false,
   }),
@@ -15,9 +18,9 @@ export const useWalletStore = defineStore('wallet', {
       this.loading = true
       try {
         const data = await usersApi.fetchWallet()
-        this.money = data && typeof data.money === 'string' ? data.money : null
-        this.entries = data && Array.isArray(data.entries) ? data.entries : []
-        this.topupPayTypes = data && Array.isArray(data.topup_pay_types) ? data.topup_pay_types : []
+        this.money = data.money
+        this.entries = data.entries
+        this.topupPayTypes = data.topup_pay_types
         return data
       } finally {
         this.loading = false

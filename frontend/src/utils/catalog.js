@@ -28,6 +28,7 @@ export function catalogQuery(query = {}) {
 
 /** {category, ordering, search, page} → a route query without the defaults (so /courses stays /courses). */
 export function routeQuery({ category = null, ordering = '', search = '', page = 1 } = {}) {
+  /** @type {Record<string, string>} */
   const q = {}
   if (category) q.category = String(category)
   if (ordering) q.ordering = ordering
@@ -59,15 +60,22 @@ export function formatDuration(value) {
   return hours ? `${hours}:${pad(minutes)}:${pad(s % 60)}` : `${pad(minutes)}:${pad(s % 60)}`
 }
 
-/** "第N章 · name": the number from the chapter's position, and not twice when an old name starts with it. */
+/**
+ * "第N章 · name": the number from the chapter's position, and not twice when an old name starts with it.
+ * @param {{orders?: number, name?: string}} chapter
+ * @param {number} index
+ */
 export function chapterTitle(chapter, index) {
-  const n = chapter.chapter ?? chapter.orders ?? index + 1
+  const n = chapter.orders ?? index + 1
   const name = String(chapter.name || '').replace(/^\s*第\s*\d+\s*章\s*[·:：.、-]?\s*/, '')
   return name ? `第${n}章 · ${name}` : `第${n}章`
 }
 
-/** "N-M": a lesson's number within its chapter. */
+/**
+ * "N-M": a lesson's number within its chapter.
+ * @param {{orders?: number}} chapter @param {number} chapterIndex @param {{orders?: number}} lesson @param {number} lessonIndex
+ */
 export function lessonNumber(chapter, chapterIndex, lesson, lessonIndex) {
-  const n = chapter.chapter ?? chapter.orders ?? chapterIndex + 1
+  const n = chapter.orders ?? chapterIndex + 1
   return `${n}-${lesson.orders ?? lessonIndex + 1}`
 }

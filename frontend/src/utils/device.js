@@ -17,7 +17,7 @@ const PHONE_USER_AGENT = /Mobi|iPhone|iPod|Windows Phone/i
 export function payDevice(env = {}) {
   const width = env.width ?? window.innerWidth
   const userAgent = env.userAgent ?? navigator.userAgent ?? ''
-  const uaMobile = env.uaMobile ?? navigator.userAgentData?.mobile === true
+  const uaMobile = env.uaMobile ?? /** @type {Navigator & {userAgentData?: {mobile?: boolean}}} */ (navigator).userAgentData?.mobile === true
   if (uaMobile || PHONE_USER_AGENT.test(userAgent)) return 'mobile'
   return Number.isFinite(width) && width > 0 && width <= PHONE_MAX_WIDTH ? 'mobile' : 'desktop'
 }

@@ -26,32 +26,22 @@ export function expiryToEpoch(expire, loadedAt = Date.now()) {
   return Number.isNaN(t) ? null : t
 }
 
-const firstOf = (obj, keys) => {
-  for (const k of keys) if (obj && obj[k] !== undefined && obj[k] !== null && obj[k] !== '') return obj[k]
-  return undefined
-}
-
 /**
- * Seconds left before an unpaid order times out, or null if the API did not tell us.
- * Understands an explicit remaining time, an absolute expiry, or created time + order_timeout.
+ * Seconds left before an unpaid order times out, or null if the answer does not say. Every order answer
+ * (OrderCreated, Order) has `order_timeout`, "seconds left to pay" as of when it was fetched; an Order also has
+ * its absolute `expire_time`.
+ * @param {{order_timeout?: number, expire_time?: string} | null | undefined} order
+ * @param {number} [now]
+ * @param {number} [loadedAt] when the answer was fetched
  */
 export function orderRemainingSeconds(order, now = Date.now(), loadedAt = now) {
   if (!order) return null
-  // order_timeout is "seconds left to pay" as of when the order was fetched (create answer, list, detail).
-  const remaining = firstOf(order, ['order_timeout', 'remaining', 'remaining_seconds', 'timeout_remaining'])
-  if (remaining !== undefined && /^\d+$/.test(String(remaining))) {
-    return Math.max(0, Math.round((loadedAt + Number(remaining) * 1000 - now) / 1000))
+  if (Number.isInteger(order.order_timeout)) {
+    return Math.max(0, Math.round((loadedAt + order.order_timeout * 1000 - now) / 1000))
   }
-  const expiry = firstOf(order, ['expire_time', 'expires_at', 'expire_at', 'timeout_at'])
-  if (expiry !== undefined) {
-    const t = expiryToEpoch(expiry, loadedAt)
+  if (order.expire_time) {
+    const t = expiryToEpoch(order.expire_time, loadedAt)
     if (t !== null) return Math.max(0, Math.round((t - now) / 1000))
-  }
-  const created = firstOf(order, ['created_time', 'created_at', 'create_time', 'created'])
-  const timeout = firstOf(order, ['timeout'])
-  if (created !== undefined && timeout !== undefined && /^\d+$/.test(String(timeout))) {
-    const c = Date.parse(String(created).replace(' ', 'T'))
-    if (!Number.isNaN(c)) return Math.max(0, Math.round((c + Number(timeout) * 1000 - now) / 1000))
   }
   return null
 }
