@@ -2,6 +2,10 @@ import { defineStore } from 'pinia'
 import { coursesApi, usersApi } from '@/api'
 import { listOf, countOf } from '@/utils/shape'
 import { apiParams } from '@/utils/catalog'
+import { prefetch, takePrefetched } from '@/utils/prefetch'
+
+const listKey = (params) => `courses:${JSON.stringify(params)}`
+const courseKey = (id) => `course:${id}`
 
 export const useCatalogStore = defineStore('catalog', {
   state: () => ({
@@ -26,7 +30,8 @@ export const useCatalogStore = defineStore('catalog', {
       this.loading = true
       const seq = (this._seq = (this._seq || 0) + 1)
       try {
-        const data = await coursesApi.fetchCourses(apiParams({ ...filters, page }))
+        const params = apiParams({ ...filters, page })
+        const data = await takePrefetched(listKey(params), () => coursesApi.fetchCourses(params))
         if (seq !== this._seq) return this.courses // a newer query was asked for meanwhile: its answer wins
         const list = listOf(data, 'courses')
         this.query = { ...filters }
@@ -46,7 +51,15 @@ export const useCatalogStore = defineStore('catalog', {
       return this.categories
     },
     async fetchCourse(id) {
-      return coursesApi.fetchCourse(id)
+      return takePrefetched(courseKey(id), () => coursesApi.fetchCourse(id))
+    },
+    /** Start the list page `load(page, filters)` will ask for (the router, while the page's chunk loads). */
+    prefetchList(page = 1, filters = {}) {
+      const params = apiParams({ ...filters, page })
+      prefetch(listKey(params), () => coursesApi.fetchCourses(params))
+    },
+    prefetchCourse(id) {
+      prefetch(courseKey(id), () => coursesApi.fetchCourse(id))
     },
     async loadMyCourses() {
       const data = await usersApi.fetchMyCourses()

@@ -1,0 +1,18 @@
+// The first request of the pages a student lands on, started as soon as the router knows the page: in parallel
+// with the download of the page's lazy chunk rather than after it has loaded and mounted (utils/prefetch.js hands
+// the answer to the page's own request). Registered after the login guard, so only pages that will open.
+import { listQuery } from '@/utils/catalog'
+import { useCatalogStore } from '@/stores/catalog'
+
+export function prefetchPage(to, pinia) {
+  if (to.name === 'home' || to.name === 'courses') {
+    const { page, ...filters } = listQuery(to)
+    useCatalogStore(pinia).prefetchList(page, filters)
+  } else if (to.name === 'course') {
+    useCatalogStore(pinia).prefetchCourse(to.params.id)
+  } else if (to.name === 'order') {
+    // The checkout store (and the orders API) stay out of the entry chunk: a small chunk of their own, fetched
+    // beside the page's.
+    import('@/stores/checkout').then((m) => m.useCheckoutStore(pinia).prefetch()).catch(() => {})
+  }
+}
