@@ -2,7 +2,9 @@
 // with the download of the page's lazy chunk rather than after it has loaded and mounted (utils/prefetch.js hands
 // the answer to the page's own request). Registered after the login guard, so only pages that will open.
 import { listQuery } from '@/utils/catalog'
+import { ordersApi } from '@/api'
 import { useCatalogStore } from '@/stores/catalog'
+import { CHECKOUT_KEY, prefetch } from '@/utils/prefetch'
 
 export function prefetchPage(to, pinia) {
   if (to.name === 'home' || to.name === 'courses') {
@@ -11,8 +13,8 @@ export function prefetchPage(to, pinia) {
   } else if (to.name === 'course') {
     useCatalogStore(pinia).prefetchCourse(to.params.id)
   } else if (to.name === 'order') {
-    // The checkout store (and the orders API) stay out of the entry chunk: a small chunk of their own, fetched
-    // beside the page's.
-    import('@/stores/checkout').then((m) => m.useCheckoutStore(pinia).prefetch()).catch(() => {})
+    // The summary the checkout store's load() takes (stores/checkout.js), asked here without that store: it stays
+    // out of the entry chunk, and the request leaves in this task rather than after a chunk has loaded.
+    prefetch(CHECKOUT_KEY, () => ordersApi.fetchCheckout())
   }
 }

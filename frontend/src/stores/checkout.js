@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ordersApi, paymentsApi, errorBody, errorCode } from '@/api'
 import { couponDisabled } from '@/utils/coupon'
-import { prefetch, takePrefetched } from '@/utils/prefetch'
+import { CHECKOUT_KEY, takePrefetched } from '@/utils/prefetch'
 
 export const DISCOUNT_COUPON = 0
 export const DISCOUNT_CREDIT = 1
@@ -73,7 +73,7 @@ export const useCheckoutStore = defineStore('checkout', {
       this.loading = true
       let summary
       try {
-        summary = await takePrefetched('checkout', () => ordersApi.fetchCheckout())
+        summary = await takePrefetched(CHECKOUT_KEY, () => ordersApi.fetchCheckout())
         this.courses = summary.cart
         this.coupons = summary.coupon_list
         this.unusableCoupons = (summary.unusable || []).map((c) => ({ ...c, usable: false }))
@@ -98,10 +98,6 @@ export const useCheckoutStore = defineStore('checkout', {
         await this.requestQuote()
       }
       return this.courses
-    },
-    /** Start the summary `load()` will ask for (the router, while the checkout page's chunk loads). */
-    prefetch() {
-      prefetch('checkout', () => ordersApi.fetchCheckout())
     },
     /** The server quotes its best coupon (`user_coupon_id`, -1 when none applies): start with it, until the
      * student chooses. */

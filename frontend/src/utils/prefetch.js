@@ -2,6 +2,7 @@
 // and handed to the page when it asks for the same thing: the data and the page's code arrive together instead of
 // one after the other. A prefetched answer is taken once, and only while fresh; anything else asks the server.
 const FRESH_MS = 10_000
+export const CHECKOUT_KEY = 'checkout' // GET /api/orders/checkout/ (stores/checkout load, router/prefetch)
 const early = new Map() // key → {promise, at}
 
 /** Start `request()` now for a page about to ask for `key` (a request already started and fresh is kept). */
