@@ -6,6 +6,7 @@ import App from './App.vue'
 import './plugins/element'
 import '@/styles/main.css'
 import { createAppRouter } from './router'
+import { prefetchPage } from './router/prefetch'
 import { configureAuth, onApiEvent } from './api'
 import { useAuthStore } from './stores/auth'
 import { useCartStore } from './stores/cart'
@@ -31,6 +32,9 @@ window.addEventListener('storage', (e) => {
 })
 
 const router = createAppRouter({ isLoggedIn: () => auth.isLoggedIn })
+router.beforeEach((to) => {
+  prefetchPage(to, pinia)
+})
 
 // Refresh failed: the session is over. Go to login and come back afterwards.
 let expiredNotice = 0

@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory } from 'vue-router'
+import { START_LOCATION, createRouter, createWebHistory } from 'vue-router'
 
 /** @type {import('vue-router').RouteRecordRaw[]} */
 export const routes = [
@@ -62,7 +62,9 @@ export function createAppRouter({ isLoggedIn, history = createWebHistory('/') })
   const router = createRouter({
     history,
     routes,
-    scrollBehavior: (to, from, saved) => saved || { top: 0 },
+    // A new page starts at the top, Back returns where it was. Not on the first page of a visit: the browser is at
+    // the top already, and scrolling there would force a layout in the middle of the first page's render.
+    scrollBehavior: (to, from, saved) => saved || (from === START_LOCATION ? false : { top: 0 }),
   })
   router.beforeEach((to) => {
     if (to.matched.some((r) => r.meta.auth) && !isLoggedIn()) {

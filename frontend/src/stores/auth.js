@@ -1,3 +1,4 @@
+import { clearPrefetched } from '@/utils/prefetch'
 import { defineStore } from 'pinia'
 import { usersApi } from '@/api'
 
@@ -35,6 +36,7 @@ export const useAuthStore = defineStore('auth', {
   },
   actions: {
     setTokens({ access, refresh }) {
+      clearPrefetched() // a new session (login, register, logout): nothing asked for the old one is shown
       this.access = access || null
       if (refresh !== undefined) this.refresh = refresh || null
       storage.set(ACCESS_KEY, this.access)

@@ -3,6 +3,10 @@ import { coursesApi, usersApi } from '@/api'
 
 /** @typedef {import('@/api/types').Schemas} S */
 import { apiParams } from '@/utils/catalog'
+import { prefetch, takePrefetched } from '@/utils/prefetch'
+
+const listKey = (params) => `courses:${JSON.stringify(params)}`
+const courseKey = (id) => `course:${id}`
 
 let loadSeq = 0
 
@@ -34,7 +38,8 @@ export const useCatalogStore = defineStore('catalog', {
       this.loading = true
       const seq = ++loadSeq
       try {
-        const data = await coursesApi.fetchCourses(apiParams({ ...filters, page }))
+        const params = apiParams({ ...filters, page })
+        const data = await takePrefetched(listKey(params), () => coursesApi.fetchCourses(params))
         if (seq !== loadSeq) return this.courses // a newer query was asked for meanwhile: its answer wins
         const list = data.results
         this.query = { ...filters }
@@ -54,7 +59,15 @@ export const useCatalogStore = defineStore('catalog', {
       return this.categories
     },
     async fetchCourse(id) {
-      return coursesApi.fetchCourse(id)
+      return takePrefetched(courseKey(id), () => coursesApi.fetchCourse(id))
+    },
+    /** Start the list page `load(page, filters)` will ask for (the router, while the page's chunk loads). */
+    prefetchList(page = 1, filters = {}) {
+      const params = apiParams({ ...filters, page })
+      prefetch(listKey(params), () => coursesApi.fetchCourses(params))
+    },
+    prefetchCourse(id) {
+      prefetch(courseKey(id), () => coursesApi.fetchCourse(id))
     },
     async loadMyCourses() {
       this.myCourses = await usersApi.fetchMyCourses()

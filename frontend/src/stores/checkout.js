@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ordersApi, paymentsApi, errorBody, errorCode } from '@/api'
+import { CHECKOUT_KEY, takePrefetched } from '@/utils/prefetch'
 
 /** @typedef {import('@/api/types').Schemas} S */
 /** @typedef {import('@/api/types').ErrorCode} ErrorCode */
@@ -85,7 +86,7 @@ export const useCheckoutStore = defineStore('checkout', {
       this.loading = true
       let summary
       try {
-        summary = await ordersApi.fetchCheckout()
+        summary = await takePrefetched(CHECKOUT_KEY, () => ordersApi.fetchCheckout())
         this.courses = summary.cart
         this.coupons = summary.coupon_list
         this.unusableCoupons = summary.unusable

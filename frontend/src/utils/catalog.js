@@ -26,6 +26,11 @@ export function catalogQuery(query = {}) {
   }
 }
 
+/** The list a route shows: the home page only pages through the default list, /courses reads every filter. */
+export function listQuery(route) {
+  return route.name === 'home' ? catalogQuery({ page: route.query.page }) : catalogQuery(route.query)
+}
+
 /** {category, ordering, search, page} → a route query without the defaults (so /courses stays /courses). */
 export function routeQuery({ category = null, ordering = '', search = '', page = 1 } = {}) {
   /** @type {Record<string, string>} */
