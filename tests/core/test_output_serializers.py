@@ -4,7 +4,8 @@ or selector returned, never a dict built for the answer.
 
 Checked on the source (AST), so a new view or service that hand-builds its answer fails here, not in review:
   response   - Response / JsonResponse / get_paginated_response given anything but a serializer's `.data`
-  serialize  - a serializer called on a dict built on the spot ({...}, dict(...), a dict comprehension)
+  serialize  - a serializer called on a dict built on the spot ({...}, dict(...), a dict comprehension, a name
+               bound to one, or a list that rows.append({...}) filled)
   returns    - a service or selector returning a dict literal (or a list of them): an answer assembled below the view
   represents - a serializer's to_representation returning a dict it builds itself instead of its fields' walk
 Each exception is in ALLOWED with its reason."""
