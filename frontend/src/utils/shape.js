@@ -19,6 +19,15 @@ export function courseCover(course) {
   return (course && (course.course_cover || course.cover || course.cover_url || course.image)) || ''
 }
 
+/**
+ * A `srcset` for a cover that has a small copy: the shop's own demo covers (640×360) have `<name>.sm.jpg` (224×126)
+ * beside them (demo/artwork.py). Other covers (any URL an operator entered) have none: ''.
+ */
+export function coverSrcset(url) {
+  const m = /^(.*\/demo\/covers\/[\w-]+)\.jpg$/.exec(url || '')
+  return m ? `${m[1]}.sm.jpg 224w, ${url} 640w` : ''
+}
+
 /** The courses of an order, normalised to [{id, name, price, real_price, cover}]. */
 export function orderCourses(order) {
   const raw =
