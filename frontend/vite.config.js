@@ -64,11 +64,14 @@ function precompress() {
 // can arrive meanwhile. index.html gets a tiny inline script that, for the landing pages below, adds
 // <link rel="modulepreload"> / <link rel="preload" as="style"> for that page's chunks (vite's own loader then finds
 // them there and does not fetch them again). Other paths load as before.
+// A public page whose first paint waits for one GET (a course page: its cover URL is in the answer) also gets a
+// <link rel="preload" as="fetch"> for it, which the browser hands to the API layer's own request for that URL (the
+// same URL and credentials mode: one request, sent with the HTML instead of after the entry has run).
 const LANDING_PAGES = [
-  // [path pattern (source of a RegExp), page module, needs a login]
-  ['^/(courses/?)?$', 'src/views/CourseList.vue', false],
-  ['^/courses/[^/]+/?$', 'src/views/CourseDetail.vue', false],
-  ['^/order/?$', 'src/views/Order.vue', true],
+  // [path pattern (source of a RegExp), page module, needs a login, the page's first GET (path.replace(pattern, it))]
+  ['^/(courses/?)?$', 'src/views/CourseList.vue', false, null],
+  ['^/courses/(\\d+)/?$', 'src/views/CourseDetail.vue', false, '/api/courses/$1/'],
+  ['^/order/?$', 'src/views/Order.vue', true, null],
 ]
 function preloadLandingPage() {
   return {
@@ -90,19 +93,21 @@ function preloadLandingPage() {
         }
         const entry = closure(chunks.filter((c) => c.isEntry).map((c) => c.fileName))
         const root = fileURLToPath(new URL('.', import.meta.url))
-        const routes = LANDING_PAGES.map(([pattern, module, login]) => {
+        const routes = LANDING_PAGES.map(([pattern, module, login, data]) => {
           const page = chunks.find((c) => c.facadeModuleId === join(root, module))
           if (!page) throw new Error(`preloadLandingPage: no chunk for ${module}`)
           const js = [...closure([page.fileName])].filter((f) => !entry.has(f))
           const css = js.flatMap((f) => [...(byFile[f].viteMetadata?.importedCss || [])])
-          return [pattern, login ? 1 : 0, [...js, ...css]]
+          return [pattern, login ? 1 : 0, [...js, ...css], data]
         })
-        const script = `(function(){try{var r=${JSON.stringify(routes)},p=location.pathname,i,j,l,f;` +
-          `for(i=0;i<r.length;i++)if(new RegExp(r[i][0]).test(p)){` +
+        // crossOrigin '' as vite's own links have it (a preload is only used by a request of the same credentials mode).
+        const script = `(function(){try{var r=${JSON.stringify(routes)},p=location.pathname,i,j,l,f,x;` +
+          `function a(h,rel,as){l=document.createElement('link');l.rel=rel;if(as)l.as=as;l.crossOrigin='';l.href=h;document.head.appendChild(l)}` +
+          `for(i=0;i<r.length;i++){x=new RegExp(r[i][0]);if(x.test(p)){` +
           `if(r[i][1]&&!localStorage.getItem('luffy_access')&&!localStorage.getItem('luffy_refresh'))break;` +
-          `for(j=0;j<r[i][2].length;j++){f=r[i][2][j];l=document.createElement('link');` +
-          `if(/\\.css$/.test(f)){l.rel='preload';l.as='style'}else l.rel='modulepreload';` +
-          `l.href='/'+f;document.head.appendChild(l)}break}}catch(e){}})()`
+          `if(r[i][3])a(p.replace(x,r[i][3]),'preload','fetch');` +
+          `for(j=0;j<r[i][2].length;j++){f=r[i][2][j];if(/\\.css$/.test(f))a('/'+f,'preload','style');else a('/'+f,'modulepreload')}` +
+          `break}}}catch(e){}})()`
         // Before the stylesheet: a classic script after it would wait for the stylesheet to load before running.
         const tag = `<script>${script}</script>\n    `
         const at = html.indexOf('<link rel="stylesheet"')

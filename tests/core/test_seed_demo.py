@@ -109,6 +109,9 @@ def test_every_course_has_its_own_real_cover_image(db):
             assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 500
         with open(path, "rb") as f:
             digests.add(hashlib.sha256(f.read()).hexdigest())
+        # and its small copy beside it, which the SPA's phone/cart/checkout thumbnails load (utils/shape coverSrcset)
+        with Image.open(_static_file(course.cover.removesuffix(".jpg") + ".sm.jpg")) as small:
+            assert small.size == (224, 126) and small.format == "JPEG"
     assert len(digests) == Course.objects.count()
 
 

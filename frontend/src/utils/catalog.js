@@ -84,3 +84,13 @@ export function lessonNumber(chapter, chapterIndex, lesson, lessonIndex) {
   const n = chapter.orders ?? chapterIndex + 1
   return `${n}-${lesson.orders ?? lessonIndex + 1}`
 }
+
+/**
+ * A `srcset` for a cover that has a small copy: the shop's own demo covers (640×360) have `<name>.sm.jpg` (224×126)
+ * beside them (demo/artwork.py). Other covers (any URL an operator entered) have none: ''.
+ * @param {string | undefined} url
+ */
+export function coverSrcset(url) {
+  const m = /^(.*\/demo\/covers\/[\w-]+)\.jpg$/.exec(url || '')
+  return m ? `${m[1]}.sm.jpg 224w, ${url} 640w` : ''
+}

@@ -5,7 +5,7 @@ seed nor production needs Pillow or a CJK font; run the command again after chan
 development requirement (requirements-dev.txt)."""
 from pathlib import Path
 
-from .content import COURSES, TEACHERS, avatar_path, cover_path
+from .content import COURSES, SMALL_COVER_SIZE, TEACHERS, avatar_path, cover_path, small_cover_path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 COVER_SIZE = (640, 360)
@@ -122,9 +122,14 @@ def generate(static_dir: Path = STATIC_DIR) -> list[Path]:
         colours = _rest[4]
         path = static_dir / cover_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        draw_cover(name, category, LEVELS[level], colours, seed).save(path, "JPEG", quality=82, optimize=True,
-                                                                      progressive=True)
+        cover = draw_cover(name, category, LEVELS[level], colours, seed)
+        cover.save(path, "JPEG", quality=82, optimize=True, progressive=True)
         written.append(path)
+        # The small copy the SPA's thumbnails use (CourseThumb's srcset: list cards on phones, cart, checkout).
+        small = static_dir / small_cover_path(key)
+        cover.resize(SMALL_COVER_SIZE, Image.Resampling.LANCZOS).save(small, "JPEG", quality=80, optimize=True,
+                                                                      progressive=True)
+        written.append(small)
     for key, _name, _title, colour, _brief in TEACHERS:
         path = static_dir / avatar_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,14 @@ def cover_path(key: str) -> str:
     return f"demo/covers/{key}.jpg"
 
 
+SMALL_COVER_SIZE = (224, 126)  # twice a phone's 112×63 list thumbnail
+
+
+def small_cover_path(key: str) -> str:
+    """The small copy of a cover, beside it: `<cover>.sm.jpg` (frontend/src/utils/shape.js coverSrcset)."""
+    return f"demo/covers/{key}.sm.jpg"
+
+
 def avatar_path(key: str) -> str:
     """The static path (under STATIC_URL) of a teacher's avatar."""
     return f"demo/avatars/{key}.png"
