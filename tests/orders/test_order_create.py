@@ -82,6 +82,25 @@ def test_selected_items_leave_the_cart_after_commit_unselected_stay(auth_client,
     assert [d.course_id for d in OrderDetail.objects.filter(order_id=created.json()["id"])] == [bought.id]
 
 
+def test_a_paid_order_leaves_the_cart_when_the_creates_cleanup_was_lost(auth_client, make_course,
+                                                                        django_capture_on_commit_callbacks):
+    """A worker killed between the create's commit and its cart cleanup left the ordered courses selected; once the
+    order is paid they would be refused at the next checkout. The fulfilment clears them too."""
+    from luffycityapi.apps.orders.services import order_mark_paid
+
+    bought, next_one = make_course(), make_course()
+    put_in_cart(auth_client, bought)
+    with django_capture_on_commit_callbacks(execute=False):  # the create's callbacks never run: the worker died
+        created = auth_client.post(ORDERS_URL, body(), format="json")
+    assert created.status_code == 201, created.content
+    assert cart_ids(auth_client) == {bought.id: True}
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_paid(order_id=created.json()["id"], trade_no="T-LOST-CLEANUP")
+    assert cart_ids(auth_client) == {}
+    put_in_cart(auth_client, next_one)
+    assert auth_client.post(ORDERS_URL, body(), format="json").status_code == 201
+
+
 def test_an_already_purchased_course_is_refused(auth_client, make_course):
     owned, other = make_course(), make_course()
     put_in_cart(auth_client, owned, other)

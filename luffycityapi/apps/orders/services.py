@@ -313,6 +313,15 @@ def _deliver(order: Order) -> None:
     # The lines' course ids as a subquery: granted in one INSERT … SELECT, not a read and an insert.
     user_services.user_courses_grant(user_id=order.user_id, order_number=order.order_number,
                                      course_ids=OrderDetail.objects.filter(order_id=order.id).values_list("course_id"))
+    transaction.on_commit(lambda: _clear_bought_from_cart(order))
+
+
+def _clear_bought_from_cart(order: Order) -> None:
+    """A paid order's courses leave the student's cart (after the commit, outside the locks). order_create already
+    drops them after its own commit, but a worker killed between that commit and its callback left them selected,
+    and the student's next checkout was refused with course_already_purchased (the cluster soak's killed node)."""
+    course_ids = list(OrderDetail.objects.filter(order_id=order.id).values_list("course_id", flat=True))
+    cart_services.cart_remove_ordered(user_id=order.user_id, course_ids=course_ids)
 
 
 def order_lock(order_id: int) -> Order:
