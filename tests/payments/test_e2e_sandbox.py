@@ -266,6 +266,8 @@ def test_the_sandboxs_duplicate_notifies_are_success_and_change_nothing(student,
     assert student.click(student.open_cashier(number), "pay").status_code == 302
     wait_for(lambda: PaymentEvent.objects.filter(kind="notify", order_number=number, outcome="fulfilled").exists(),
              what="the sandbox's notify")
+    # The shop records the event before it answers; the sandbox logs the attempt only after reading that answer.
+    wait_for(lambda: _attempts(student, number), what="the sandbox's log of its first attempt")
     paid = _books(student, number, coupon_log)
     assert paid[0] == Order.Status.PAID and paid[3] == 1 and paid[4] == CouponLog.Status.USED
 
