@@ -4,10 +4,10 @@ each with the floor (bench/floor.py) measured in the same run.
 
     .venv/bin/python bench/run.py [--duration 6] [--only course_list,order_create]
 
-The stack: gunicorn (2 sync workers, settings.prod) on a free 127.0.0.1 port, MariaDB database
-`luffycity_bench` (dropped, created and migrated here), Redis database 9 (flushed here). Only 127.0.0.1 is
-loaded, every run is bounded, and the gunicorn this script started is stopped on any exit (harness/stack.py
-starts the stack and seeds it; harness/alipay.py signs the notifies).
+The stack: gunicorn (2 sync workers unless --workers/--threads say otherwise, settings.prod) on a free 127.0.0.1
+port, MariaDB database `luffycity_bench` (dropped, created and migrated here), Redis database 9 (flushed here).
+Only 127.0.0.1 is loaded, every run is bounded, and the gunicorn this script started is stopped on any exit
+(harness/stack.py starts the stack and seeds it; harness/alipay.py signs the notifies).
 Results: a table on stdout, bench-results/latest.json and bench-results/latest.png (also kept by timestamp).
 Exit status 1 when a target is missed (ratio to the floor; p99 < 100 ms in the open-loop run at half the floor's
 throughput, bench/openloop.py; the journey's rate; the growth table, bench/growth.py) or a path answered wrongly."""
@@ -420,7 +420,7 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def chart(results: dict, path: Path) -> bool:
+def chart(results: dict, path: Path, server: str) -> bool:
     try:
         import matplotlib
 
@@ -441,7 +441,7 @@ def chart(results: dict, path: Path) -> bool:
         if TARGETS.get(n):
             top.hlines(results[n]["floor_rps"] * TARGETS[n], i - 0.4, i + 0.4, color="#e67e22", linewidth=2)
     top.set_ylabel("req/s (label: ratio to the floor beside it; orange: target)")
-    top.set_title(f"luffycity bench — gunicorn 2 sync workers, {CONNECTIONS} connections, "
+    top.set_title(f"luffycity bench — gunicorn {server}, {CONNECTIONS} connections, "
                   f"{datetime.now():%Y-%m-%d %H:%M}")
     bottom.bar([i - 0.27 for i in range(len(names))], [results[n]["p99_ms"] for n in names], width=0.27,
                label=f"p99 at {CONNECTIONS} connections (closed loop, reported)")
@@ -476,6 +476,10 @@ def main() -> int:
                         help="orders in the growth table's large database (default 1,000,000); 0 skips the "
                              "growth phase")
     database_url, redis_url = stack.own_urls("bench", 9)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "2")),
+                        help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_WORKER_THREADS", "1")),
+                        help="threads per worker: 1 is the sync worker class, more is gthread (default 1)")
     parser.add_argument("--database-url", default=database_url)
     parser.add_argument("--redis-url", default=redis_url)
     args = parser.parse_args()
@@ -505,7 +509,9 @@ def main() -> int:
     stack.exit_on_signals("bench")
     results = {}
     try:
-        server.start("gunicorn", stack.gunicorn(port, 2, "--worker-class", "sync", "--backlog", "2048", "--timeout",
+        worker_class = ["--worker-class", "sync"] if args.threads == 1 else \
+            ["--worker-class", "gthread", "--threads", str(args.threads)]
+        server.start("gunicorn", stack.gunicorn(port, args.workers, *worker_class, "--backlog", "2048", "--timeout",
                                                 "60", "--log-level", "warning"))
         server.wait_ready(port, timeout=60)
         # warm both workers (imports, connections, the catalogue cache) before anything is measured
@@ -572,7 +578,8 @@ def main() -> int:
     missed = evaluate(results)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     report = {"when": datetime.now().isoformat(timespec="seconds"), "duration_s": args.duration,
-              "connections": CONNECTIONS, "workers": 2, "cpus": os.cpu_count(), "database": args.database_url,
+              "connections": CONNECTIONS, "workers": args.workers, "threads": args.threads, "cpus": os.cpu_count(),
+              "database": args.database_url,
               "redis": args.redis_url, "results": results, "growth": [], "missed": missed,
               "total_seconds": round(time.monotonic() - started, 1)}
 
@@ -581,7 +588,9 @@ def main() -> int:
             (RESULTS / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
     save()  # the main table is kept even if the growth phase below fails
-    if chart(results, RESULTS / f"bench-{stamp}.png"):
+    server_shape = f"{args.workers} sync workers" if args.threads == 1 else \
+        f"{args.workers} gthread workers × {args.threads} threads"
+    if chart(results, RESULTS / f"bench-{stamp}.png", server_shape):
         shutil.copyfile(RESULTS / f"bench-{stamp}.png", RESULTS / "latest.png")
     (RESULTS / "latest.md").write_text(table(results) + "\n")
     print("\n" + table(results), flush=True)
