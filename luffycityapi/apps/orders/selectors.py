@@ -194,6 +194,17 @@ def purchase_blockers(*, user_id: int, course_ids, now=None) -> PurchaseBlockers
                                     for row in rows if row[0] == 1])
 
 
+def order_course_ids(*, order_id: int) -> list[int]:
+    """The courses of an order's lines. Plain SQL, as above: asked after each fulfilment, where building the
+    queryset cost more than running it."""
+    line = OrderDetail._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote(line.get_field('course').column)} FROM {quote(line.db_table)} "
+                       f"WHERE {quote(line.get_field('order').column)} = %s", [order_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def overdue_unpaid_order_ids(now=None, limit: int = 500) -> list[int]:
     """Unpaid orders past their deadline (for the expiry sweeper)."""
     now = now or timezone.now()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from luffycityapi.apps.cart import selectors as cart_selectors
 from luffycityapi.apps.cart import services as cart_services
 from luffycityapi.apps.coupon import services as coupon_services
 from luffycityapi.apps.coupon.pricing import Quote, quote
@@ -320,8 +321,10 @@ def _clear_bought_from_cart(order: Order) -> None:
     """A paid order's courses leave the student's cart (after the commit, outside the locks). order_create already
     drops them after its own commit, but a worker killed between that commit and its callback left them selected,
     and the student's next checkout was refused with course_already_purchased (the cluster soak's killed node)."""
-    course_ids = list(OrderDetail.objects.filter(order_id=order.id).values_list("course_id", flat=True))
-    cart_services.cart_remove_ordered(user_id=order.user_id, course_ids=course_ids)
+    # Most carts are empty by now (the create's own cleanup ran): one Redis call, and no query, decides that.
+    if cart_selectors.cart_count(order.user_id):
+        cart_services.cart_remove_ordered(user_id=order.user_id,
+                                          course_ids=selectors.order_course_ids(order_id=order.id))
 
 
 def order_lock(order_id: int) -> Order:
