@@ -66,12 +66,14 @@ function precompress() {
 // them there and does not fetch them again). Other paths load as before.
 // A public page whose first paint waits for one GET (a course page: its cover URL is in the answer) also gets a
 // <link rel="preload" as="fetch"> for it, which the browser hands to the API layer's own request for that URL (the
-// same URL and credentials mode: one request, sent with the HTML instead of after the entry has run).
+// same URL and credentials mode: one request, sent with the HTML instead of after the entry has run). A page that
+// needs a login (checkout) cannot be preloaded so (a preload sends no Authorization header): the script sends its
+// GET itself with the stored access token, and the API layer takes that answer (src/utils/early.js).
 const LANDING_PAGES = [
   // [path pattern (source of a RegExp), page module, needs a login, the page's first GET (path.replace(pattern, it))]
   ['^/(courses/?)?$', 'src/views/CourseList.vue', false, null],
   ['^/courses/(\\d+)/?$', 'src/views/CourseDetail.vue', false, '/api/courses/$1/'],
-  ['^/order/?$', 'src/views/Order.vue', true, null],
+  ['^/order/?$', 'src/views/Order.vue', true, '/api/orders/checkout/'],
 ]
 function preloadLandingPage() {
   return {
@@ -101,11 +103,13 @@ function preloadLandingPage() {
           return [pattern, login ? 1 : 0, [...js, ...css], data]
         })
         // crossOrigin '' as vite's own links have it (a preload is only used by a request of the same credentials mode).
-        const script = `(function(){try{var r=${JSON.stringify(routes)},p=location.pathname,i,j,l,f,x;` +
+        const script = `(function(){try{var r=${JSON.stringify(routes)},p=location.pathname,i,j,l,f,x,u,t,e;` +
           `function a(h,rel,as){l=document.createElement('link');l.rel=rel;if(as)l.as=as;l.crossOrigin='';l.href=h;document.head.appendChild(l)}` +
           `for(i=0;i<r.length;i++){x=new RegExp(r[i][0]);if(x.test(p)){` +
           `if(r[i][1]&&!localStorage.getItem('luffy_access')&&!localStorage.getItem('luffy_refresh'))break;` +
-          `if(r[i][3])a(p.replace(x,r[i][3]),'preload','fetch');` +
+          `if(r[i][3]){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t=localStorage.getItem('luffy_access')){` +
+          `e=window.__luffyEarly={url:u,token:t,at:Date.now(),response:fetch(u,{headers:{Accept:'application/json',Authorization:'Bearer '+t}})};` +
+          `e.response.catch(function(){})}}` +
           `for(j=0;j<r[i][2].length;j++){f=r[i][2][j];if(/\\.css$/.test(f))a('/'+f,'preload','style');else a('/'+f,'modulepreload')}` +
           `break}}}catch(e){}})()`
         // Before the stylesheet: a classic script after it would wait for the stylesheet to load before running.

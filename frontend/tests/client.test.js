@@ -177,6 +177,37 @@ describe('api client', () => {
     expect(errorCode(err)).toBe('invalid_credentials')
   })
 
+  describe('a GET index.html sent early (utils/early.js)', () => {
+    const early = (token, status, data) => ({
+      url: '/api/orders/checkout/',
+      token,
+      at: Date.now(),
+      response: Promise.resolve(new Response(JSON.stringify(data), { status, headers: { 'Content-Type': 'application/json' } })),
+    })
+
+    it('takes its answer instead of sending again when it carried the same token', async () => {
+      handler = () => [200, { from: 'fetch' }]
+      expect(await api.get('/api/orders/checkout/', { early: early('old-access', 200, { from: 'early' }) })).toEqual({ from: 'early' })
+      expect(calls).toHaveLength(0)
+    })
+
+    it('is ignored for another token or another URL', async () => {
+      handler = () => [200, { from: 'fetch' }]
+      expect(await api.get('/api/orders/checkout/', { early: early('someone-else', 200, { from: 'early' }) })).toEqual({ from: 'fetch' })
+      expect(await api.get('/api/users/me/', { early: early('old-access', 200, { from: 'early' }) })).toEqual({ from: 'fetch' })
+      expect(calls.map((c) => c.url)).toEqual(['/api/orders/checkout/', '/api/users/me/'])
+    })
+
+    it('a 401 early answer refreshes and sends the request again with the new token', async () => {
+      handler = (c) => (c.url === '/api/users/token/refresh/' ? [200, { access: 'new-access' }] : [200, { from: 'fetch' }])
+      expect(await api.get('/api/orders/checkout/', { early: early('old-access', 401, { code: 'token_not_valid' }) })).toEqual({ from: 'fetch' })
+      expect(calls.map((c) => [c.url, c.auth])).toEqual([
+        ['/api/users/token/refresh/', undefined],
+        ['/api/orders/checkout/', 'Bearer new-access'],
+      ])
+    })
+  })
+
   it('relays the Alipay return query string unchanged', async () => {
     handler = () => [200, { pay_time: 'x', real_price: '1.00', course_list: [] }]
     const qs = '?charset=utf-8&out_trade_no=2026&sign=a%2Bb%3D%3D&timestamp=2026-11-25+12%3A50%3A02'

@@ -3,8 +3,10 @@ import * as api from './client'
 /**
  * The checkout page in one request: {cart, coupon_list, credit_to_money, has_credit, quote, quote_error}; `quote`
  * is for no coupon and no credits (null with `quote_error` {errmsg, code, ...} when the server refuses the checkout).
+ * @param {{early?: import('./types').EarlyRequest | null}} [opts] `early`: the same GET, already sent by index.html
+ *   (utils/early.js)
  */
-export const fetchCheckout = () => api.get('/api/orders/checkout/')
+export const fetchCheckout = (opts = {}) => api.get('/api/orders/checkout/', opts)
 
 /** @param {import('./types').Schemas['CheckoutChoiceRequest']} body {pay_type, user_coupon_id (-1 = none), credit} */
 export const quoteOrder = (body) => api.post('/api/orders/quote/', { body })

@@ -36,6 +36,16 @@ export interface Options<O> {
   /** Do not refresh and retry on 401. */
   skipRefresh?: boolean
   timeout?: number
+  /** The same GET already sent by index.html's inline script (utils/early.js): its answer is used for the first
+   * try when it was sent with the token this request would send. */
+  early?: EarlyRequest | null
+}
+/** A GET index.html's inline script sent with the page (vite.config.js preloadLandingPage). */
+export interface EarlyRequest {
+  url: string
+  token: string
+  at: number
+  response: Promise<Response>
 }
 export interface BodyOptions<O> extends Options<O> {
   body?: RequestBody<O>

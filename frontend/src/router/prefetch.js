@@ -5,6 +5,7 @@ import { listQuery } from '@/utils/catalog'
 import { ordersApi } from '@/api'
 import { useCatalogStore } from '@/stores/catalog'
 import { CHECKOUT_KEY, prefetch } from '@/utils/prefetch'
+import { takeEarly } from '@/utils/early'
 
 export function prefetchPage(to, pinia) {
   if (to.name === 'home' || to.name === 'courses') {
@@ -14,7 +15,8 @@ export function prefetchPage(to, pinia) {
     useCatalogStore(pinia).prefetchCourse(to.params.id)
   } else if (to.name === 'order') {
     // The summary the checkout store's load() takes (stores/checkout.js), asked here without that store: it stays
-    // out of the entry chunk, and the request leaves in this task rather than after a chunk has loaded.
-    prefetch(CHECKOUT_KEY, () => ordersApi.fetchCheckout())
+    // out of the entry chunk, and the request leaves in this task rather than after a chunk has loaded. Landing on
+    // /order, index.html has sent it already, with the page (utils/early.js): its answer is this request's.
+    prefetch(CHECKOUT_KEY, () => ordersApi.fetchCheckout({ early: takeEarly('/api/orders/checkout/') }))
   }
 }
