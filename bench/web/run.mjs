@@ -131,6 +131,9 @@ async function audit(url, { keepStorage, report }) {
     tbt_ms: Math.round(lhr.audits['total-blocking-time'].numericValue),
     fcp_ms: Math.round(lhr.audits['first-contentful-paint'].numericValue),
     cls: Number(lhr.audits['cumulative-layout-shift'].numericValue.toFixed(3)),
+    // How fast this host runs the browser's JavaScript at that moment (Lighthouse's own measure; the morning of
+    // 2026-12-04 it was 3344–3472 here and 850–1380 in the afternoon): scores are comparable only at similar indexes.
+    benchmark_index: Math.round(lhr.environment.benchmarkIndex),
   }
 }
 
@@ -145,6 +148,7 @@ async function main() {
   const chrome = startChrome()
   await waitFor(`http://127.0.0.1:${CDP_PORT}/json/version`, 'Chromium', chrome)
   const browser = await chromium.connectOverCDP(`http://127.0.0.1:${CDP_PORT}`)
+  const browserVersion = browser.version()
   const context = browser.contexts()[0]
 
   const pages = [
@@ -186,11 +190,13 @@ async function main() {
   const entryOk = bundle.entry_js_gzip <= TARGETS.entryJsGzip
   const ok = entryOk && headers.ok && results.every((r) => r.ok)
   const out = { when: new Date().toISOString(), lighthouse: '12.2.3', preset: 'mobile (default config, simulated throttling)',
-    runs_per_page: RUNS, targets: TARGETS, pages: results, bundle, headers, ok }
+    browser: browserVersion, runs_per_page: RUNS, targets: TARGETS, pages: results, bundle, headers, ok }
   const dir = join(ROOT, 'bench-results')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'web.json'), JSON.stringify(out, null, 2) + '\n')
   const kb = (b) => (b / 1000).toFixed(1)
+  const indexes = results.flatMap((r) => r.runs.map((run) => run.benchmark_index))
+  const indexRange = `${Math.min(...indexes)}–${Math.max(...indexes)}`
   const md = [
     `| page | performance | LCP ms | TBT ms | FCP ms | route JS gzip kB | target | ok |`,
     `|---|---:|---:|---:|---:|---:|---:|:-:|`,
@@ -203,7 +209,8 @@ async function main() {
     `Headers: asset \`${headers.asset_cache_control}\`, \`Content-Encoding: ${headers.asset_content_encoding}\`; ` +
       `catalogue \`${headers.catalogue_cache_control}\`, revalidated → ${headers.catalogue_revalidated_status} ${headers.ok ? '✓' : '✗'}`,
     '',
-    `Lighthouse 12.2.3, mobile preset, median of ${RUNS} runs per page; ${out.when}.`,
+    `Lighthouse 12.2.3, mobile preset, median of ${RUNS} runs per page; ${out.when}. Chromium ${browserVersion}; ` +
+      `Lighthouse's benchmark index ${indexRange} (scores compare only between runs at similar indexes).`,
   ].join('\n')
   writeFileSync(join(dir, 'web.md'), md + '\n')
   console.log('\n' + md)
