@@ -3,7 +3,8 @@
 // page uses (and Element Plus's own) into the first page's JavaScript. Paths copied from icons-vue 2.3.2 (MIT).
 import { defineComponent, h } from 'vue'
 
-const icon = (name, d) =>
+/** An icon as a tiny component of its own (a page may draw one this way too, e.g. checkout's Loading). */
+export const icon = (name, d) =>
   defineComponent({
     name,
     render: () => h('svg', { xmlns: 'http://www.w3.org/2000/svg', viewBox: '0 0 1024 1024' }, [h('path', { fill: 'currentColor', d })]),
