@@ -210,7 +210,8 @@ def _run() -> None:
                 deliver_due()
                 wait = seconds_until_next_due()
             except (DatabaseError, ObjectDoesNotExist):  # a lost database, or rows wiped under a POST in flight
-                logger.warning("wechatpay sandbox notify thread: database error, retrying later", exc_info=True)
+                logger.warning("wechatpay sandbox notify thread: database error or a vanished row, retrying later",
+                               exc_info=True)
                 wait = 1.0
             if wait is None:
                 if _wakeup.wait(IDLE_EXIT_SECONDS):
