@@ -68,13 +68,17 @@ function precompress() {
 // <link rel="preload" as="fetch"> for it, which the browser hands to the API layer's own request for that URL (the
 // same URL and credentials mode: one request, sent with the HTML instead of after the entry has run). A page that
 // needs a login (checkout) cannot be preloaded so (a preload sends no Authorization header): the script sends its
-// GET itself with the stored access token, and the API layer takes that answer (src/utils/early.js).
+// GET itself with the stored access token, and the API layer takes that answer (src/utils/early.js). With a stored
+// access token it also sends the two GETs main.js makes for every logged-in page (the header's name and cart count,
+// EARLY_SESSION_GETS): they used to leave only once the entry had downloaded and run, and a page's first render
+// waited behind them.
 const LANDING_PAGES = [
   // [path pattern (source of a RegExp), page module, needs a login, the page's first GET (path.replace(pattern, it))]
   ['^/(courses/?)?$', 'src/views/CourseList.vue', false, null],
   ['^/courses/(\\d+)/?$', 'src/views/CourseDetail.vue', false, '/api/courses/$1/'],
   ['^/order/?$', 'src/views/Order.vue', true, '/api/orders/checkout/'],
 ]
+const EARLY_SESSION_GETS = ['/api/users/me/', '/api/cart/']
 function preloadLandingPage() {
   return {
     name: 'luffy-preload-landing-page',
@@ -103,15 +107,17 @@ function preloadLandingPage() {
           return [pattern, login ? 1 : 0, [...js, ...css], data]
         })
         // crossOrigin '' as vite's own links have it (a preload is only used by a request of the same credentials mode).
-        const script = `(function(){try{var r=${JSON.stringify(routes)},p=location.pathname,i,j,l,f,x,u,t,e;` +
+        // window.__luffyEarly: {[url]: {url, token, at, response}}, each taken once by src/utils/early.js.
+        const script = `(function(){try{var r=${JSON.stringify(routes)},s=${JSON.stringify(EARLY_SESSION_GETS)},` +
+          `p=location.pathname,t=localStorage.getItem('luffy_access'),E=window.__luffyEarly={},i,j,l,f,x,u;` +
           `function a(h,rel,as){l=document.createElement('link');l.rel=rel;if(as)l.as=as;l.crossOrigin='';l.href=h;document.head.appendChild(l)}` +
+          `function g(u){var e=E[u]={url:u,token:t,at:Date.now(),response:fetch(u,{headers:{Accept:'application/json',Authorization:'Bearer '+t}})};` +
+          `e.response.catch(function(){})}` +
           `for(i=0;i<r.length;i++){x=new RegExp(r[i][0]);if(x.test(p)){` +
-          `if(r[i][1]&&!localStorage.getItem('luffy_access')&&!localStorage.getItem('luffy_refresh'))break;` +
-          `if(r[i][3]){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t=localStorage.getItem('luffy_access')){` +
-          `e=window.__luffyEarly={url:u,token:t,at:Date.now(),response:fetch(u,{headers:{Accept:'application/json',Authorization:'Bearer '+t}})};` +
-          `e.response.catch(function(){})}}` +
+          `if(r[i][1]&&!t&&!localStorage.getItem('luffy_refresh'))break;` +
+          `if(r[i][3]){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t)g(u)}` +
           `for(j=0;j<r[i][2].length;j++){f=r[i][2][j];if(/\\.css$/.test(f))a('/'+f,'preload','style');else a('/'+f,'modulepreload')}` +
-          `break}}}catch(e){}})()`
+          `break}}if(t)for(i=0;i<s.length;i++)g(s[i])}catch(e){}})()`
         // Before the stylesheet: a classic script after it would wait for the stylesheet to load before running.
         const tag = `<script>${script}</script>\n    `
         const at = html.indexOf('<link rel="stylesheet"')
