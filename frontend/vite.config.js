@@ -64,7 +64,8 @@ function precompress() {
 // can arrive meanwhile. index.html gets a tiny inline script that, for the landing pages below, adds
 // <link rel="modulepreload"> / <link rel="preload" as="style"> for that page's chunks (vite's own loader then finds
 // them there and does not fetch them again). Other paths load as before.
-// A public page whose first paint waits for one GET (a course page: its cover URL is in the answer) also gets a
+// A public page whose first paint waits for one GET (a course page: its cover URL is in the answer; the home page and
+// /courses without a query: the catalogue's first page, whose cards are its largest paint) also gets a
 // <link rel="preload" as="fetch"> for it, which the browser hands to the API layer's own request for that URL (the
 // same URL and credentials mode: one request, sent with the HTML instead of after the entry has run). A page that
 // needs a login (checkout) cannot be preloaded so (a preload sends no Authorization header): the script sends its
@@ -74,7 +75,8 @@ function precompress() {
 // waited behind them.
 const LANDING_PAGES = [
   // [path pattern (source of a RegExp), page module, needs a login, the page's first GET (path.replace(pattern, it))]
-  ['^/(courses/?)?$', 'src/views/CourseList.vue', false, null],
+  // A first GET with a query of its own is only for the page's URL without one (?page=2, ?category= ask otherwise).
+  ['^/(courses/?)?$', 'src/views/CourseList.vue', false, '/api/courses/?page=1'],
   ['^/courses/(\\d+)/?$', 'src/views/CourseDetail.vue', false, '/api/courses/$1/'],
   ['^/order/?$', 'src/views/Order.vue', true, '/api/orders/checkout/'],
 ]
@@ -115,7 +117,7 @@ function preloadLandingPage() {
           `e.response.catch(function(){})}` +
           `for(i=0;i<r.length;i++){x=new RegExp(r[i][0]);if(x.test(p)){` +
           `if(r[i][1]&&!t&&!localStorage.getItem('luffy_refresh'))break;` +
-          `if(r[i][3]){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t)g(u)}` +
+          `if(r[i][3]&&(r[i][3].indexOf('?')<0||!location.search)){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t)g(u)}` +
           `for(j=0;j<r[i][2].length;j++){f=r[i][2][j];if(/\\.css$/.test(f))a('/'+f,'preload','style');else a('/'+f,'modulepreload')}` +
           `break}}if(t)for(i=0;i<s.length;i++)g(s[i])}catch(e){}})()`
         // Before the stylesheet: a classic script after it would wait for the stylesheet to load before running.
