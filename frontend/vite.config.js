@@ -64,17 +64,56 @@ function precompress() {
 // can arrive meanwhile. index.html gets a tiny inline script that, for the landing pages below, adds
 // <link rel="modulepreload"> / <link rel="preload" as="style"> for that page's chunks (vite's own loader then finds
 // them there and does not fetch them again). Other paths load as before.
-// A public page whose first paint waits for one GET (a course page: its cover URL is in the answer) also gets a
+// A public page whose first paint waits for one GET (a course page: its cover URL is in the answer; the home page and
+// /courses without a query: the catalogue's first page, whose cards are its largest paint) also gets a
 // <link rel="preload" as="fetch"> for it, which the browser hands to the API layer's own request for that URL (the
 // same URL and credentials mode: one request, sent with the HTML instead of after the entry has run). A page that
 // needs a login (checkout) cannot be preloaded so (a preload sends no Authorization header): the script sends its
-// GET itself with the stored access token, and the API layer takes that answer (src/utils/early.js).
+// GET itself with the stored access token, and the API layer takes that answer (src/utils/early.js). With a stored
+// access token it also sends the two GETs main.js makes for every logged-in page (the header's name and cart count,
+// EARLY_SESSION_GETS): they used to leave only once the entry had downloaded and run, and a page's first render
+// waited behind them.
 const LANDING_PAGES = [
   // [path pattern (source of a RegExp), page module, needs a login, the page's first GET (path.replace(pattern, it))]
-  ['^/(courses/?)?$', 'src/views/CourseList.vue', false, null],
+  // A first GET with a query of its own is only for the page's URL without one (?page=2, ?category= ask otherwise).
+  ['^/(courses/?)?$', 'src/views/CourseList.vue', false, '/api/courses/?page=1'],
   ['^/courses/(\\d+)/?$', 'src/views/CourseDetail.vue', false, '/api/courses/$1/'],
   ['^/order/?$', 'src/views/Order.vue', true, '/api/orders/checkout/'],
 ]
+// Each landing page's code in as few files as possible. Rollup splits what routes share into many small chunks
+// (checkout loaded 12 scripts and 7 stylesheets before it could render): over HTTP/1.1 each is one more request
+// queued on the browser's six connections to this origin, sharing a phone's bandwidth with the entry. Here every
+// module a landing page imports statically (and the entry does not) goes into one chunk that page has to itself
+// ("<page>-deps"), or, when two or more landing pages import it, into one they share ("landing"); the entry's own
+// modules are named too, or Rollup would pull them into those chunks. A landing page then loads the entry, "landing",
+// its "-deps" and its own chunk, each with at most one stylesheet. Other routes are left to Rollup (one that imports
+// such a module loads that chunk).
+function landingChunks() {
+  const root = fileURLToPath(new URL('.', import.meta.url))
+  const pages = [...new Set(LANDING_PAGES.map(([, module]) => join(root, module)))]
+  let closures = null
+  const closure = (ids, getModuleInfo, seen = new Set()) => {
+    for (const id of ids) {
+      if (seen.has(id)) continue
+      seen.add(id)
+      closure(getModuleInfo(id)?.importedIds || [], getModuleInfo, seen)
+    }
+    return seen
+  }
+  return (id, { getModuleInfo, getModuleIds }) => {
+    if (!closures) {
+      const entries = [...getModuleIds()].filter((m) => getModuleInfo(m)?.isEntry)
+      closures = { entry: closure(entries, getModuleInfo), pages: pages.map((p) => closure([p], getModuleInfo)) }
+    }
+    if (closures.entry.has(id)) return 'index'
+    const users = pages.filter((page, i) => closures.pages[i].has(id))
+    if (users.length > 1) return 'landing'
+    if (users.length === 1 && id !== users[0]) return `${users[0].split('/').pop().replace(/\.vue$/, '')}-deps`
+    return undefined
+  }
+}
+
+const EARLY_SESSION_GETS = ['/api/users/me/', '/api/cart/']
 function preloadLandingPage() {
   return {
     name: 'luffy-preload-landing-page',
@@ -103,15 +142,17 @@ function preloadLandingPage() {
           return [pattern, login ? 1 : 0, [...js, ...css], data]
         })
         // crossOrigin '' as vite's own links have it (a preload is only used by a request of the same credentials mode).
-        const script = `(function(){try{var r=${JSON.stringify(routes)},p=location.pathname,i,j,l,f,x,u,t,e;` +
+        // window.__luffyEarly: {[url]: {url, token, at, response}}, each taken once by src/utils/early.js.
+        const script = `(function(){try{var r=${JSON.stringify(routes)},s=${JSON.stringify(EARLY_SESSION_GETS)},` +
+          `p=location.pathname,t=localStorage.getItem('luffy_access'),E=window.__luffyEarly={},i,j,l,f,x,u;` +
           `function a(h,rel,as){l=document.createElement('link');l.rel=rel;if(as)l.as=as;l.crossOrigin='';l.href=h;document.head.appendChild(l)}` +
+          `function g(u){var e=E[u]={url:u,token:t,at:Date.now(),response:fetch(u,{headers:{Accept:'application/json',Authorization:'Bearer '+t}})};` +
+          `e.response.catch(function(){})}` +
           `for(i=0;i<r.length;i++){x=new RegExp(r[i][0]);if(x.test(p)){` +
-          `if(r[i][1]&&!localStorage.getItem('luffy_access')&&!localStorage.getItem('luffy_refresh'))break;` +
-          `if(r[i][3]){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t=localStorage.getItem('luffy_access')){` +
-          `e=window.__luffyEarly={url:u,token:t,at:Date.now(),response:fetch(u,{headers:{Accept:'application/json',Authorization:'Bearer '+t}})};` +
-          `e.response.catch(function(){})}}` +
+          `if(r[i][1]&&!t&&!localStorage.getItem('luffy_refresh'))break;` +
+          `if(r[i][3]&&(r[i][3].indexOf('?')<0||!location.search)){u=p.replace(x,r[i][3]);if(!r[i][1])a(u,'preload','fetch');else if(t)g(u)}` +
           `for(j=0;j<r[i][2].length;j++){f=r[i][2][j];if(/\\.css$/.test(f))a('/'+f,'preload','style');else a('/'+f,'modulepreload')}` +
-          `break}}}catch(e){}})()`
+          `break}}if(t)for(i=0;i<s.length;i++)g(s[i])}catch(e){}})()`
         // Before the stylesheet: a classic script after it would wait for the stylesheet to load before running.
         const tag = `<script>${script}</script>\n    `
         const at = html.indexOf('<link rel="stylesheet"')
@@ -151,6 +192,7 @@ export default defineConfig(({ mode }) => ({
     emptyOutDir: true,
     chunkSizeWarningLimit: 600,
     manifest: true, // dist/.vite/manifest.json: scripts/bundle-size.mjs reads the entry's static imports
+    rollupOptions: { output: { manualChunks: landingChunks() } },
   },
   test: {
     environment: 'jsdom',

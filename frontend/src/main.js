@@ -11,6 +11,7 @@ import { configureAuth, onApiEvent } from './api'
 import { useAuthStore } from './stores/auth'
 import { useCartStore } from './stores/cart'
 import { useCatalogStore } from './stores/catalog'
+import { takeEarly } from './utils/early'
 
 const app = createApp(App)
 const pinia = createPinia()
@@ -56,9 +57,10 @@ onApiEvent('auth-expired', () => {
 
 app.use(router)
 
+// index.html sent both GETs already when it found an access token (utils/early.js): their answers are these.
 if (auth.isLoggedIn) {
-  auth.loadMe().catch(() => {})
-  useCartStore(pinia).refreshCount()
+  auth.loadMe({ early: takeEarly('/api/users/me/') }).catch(() => {})
+  useCartStore(pinia).refreshCount({ early: takeEarly('/api/cart/') })
 }
 
 app.mount('#app')

@@ -1,6 +1,7 @@
 import * as api from './client'
 
-export const fetchCart = () => api.get('/api/cart/')
+/** @param {{early?: import('./types').EarlyRequest | null}} [opts] `early`: the same GET, already sent by index.html */
+export const fetchCart = (opts = {}) => api.get('/api/cart/', opts)
 
 /** @param {number} courseId */
 export const addToCart = (courseId) => api.post('/api/cart/', { body: { course_id: courseId } })

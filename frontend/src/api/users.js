@@ -15,7 +15,8 @@ export const register = (mobile, password, password2) =>
 export const logout = (refresh) =>
   api.post('/api/users/logout/', { body: { refresh }, skipAuth: true, skipRefresh: true }).then(() => undefined)
 
-export const fetchMe = () => api.get('/api/users/me/')
+/** @param {{early?: import('./types').EarlyRequest | null}} [opts] `early`: the same GET, already sent by index.html */
+export const fetchMe = (opts = {}) => api.get('/api/users/me/', opts)
 
 export const fetchMyCourses = () => api.get('/api/users/courses/')
 

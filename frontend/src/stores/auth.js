@@ -68,9 +68,10 @@ export const useAuthStore = defineStore('auth', {
       await this.loadMe().catch(() => {})
       return data
     },
-    async loadMe() {
+    /** @param {{early?: import('@/api/types').EarlyRequest | null}} [opts] */
+    async loadMe(opts = {}) {
       if (!this.isLoggedIn) return null
-      this.user = await usersApi.fetchMe()
+      this.user = await usersApi.fetchMe(opts)
       return this.user
     },
     /**

@@ -31,10 +31,11 @@ export const useCartStore = defineStore('cart', {
     },
   },
   actions: {
-    async load() {
+    /** @param {{early?: import('@/api/types').EarlyRequest | null}} [opts] */
+    async load(opts = {}) {
       this.loading = true
       try {
-        const data = await cartApi.fetchCart()
+        const data = await cartApi.fetchCart(opts)
         this.items = data.cart
         this.count = this.items.length
         this.ids = this.items.map((i) => i.id)
@@ -92,9 +93,10 @@ export const useCartStore = defineStore('cart', {
       await cartApi.selectCourse(courseId, true)
       this.items.forEach((i) => (i.selected = i.id === courseId))
     },
-    async refreshCount() {
+    /** @param {{early?: import('@/api/types').EarlyRequest | null}} [opts] */
+    async refreshCount(opts = {}) {
       try {
-        await this.load()
+        await this.load(opts)
       } catch {
         /* the badge is best effort */
       }
