@@ -68,6 +68,23 @@ def test_polling_past_the_rate_is_throttled_per_student(student, make_course, ma
     assert _poll(other, other_number)["order_status"] == Order.Status.UNPAID
 
 
+def test_the_throttle_window_ends_with_its_counter(student, make_course, settings, redis_conn):
+    """The counter opened by a window's first poll expires with the window: a student refused now polls again once
+    it is over (a counter left without its expiry would lock them out for good). Retry-After is the time left."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "payment_query": "2/s"}}
+    number = student.order([make_course(price="30.00").id])["order_number"]
+    opened = time.monotonic()
+    _poll(student, number)
+    _poll(student, number)
+    refused = student.call("GET", f"/api/payments/alipay/query/{number}/", 429)
+    assert refused.headers["Retry-After"] == "1", refused.headers
+    counters = [key for key in redis_conn.scan_iter("*throttle_payment_query_*") if not key.endswith(b":since")]
+    assert len(counters) == 1 and 0 < redis_conn.pttl(counters[0]) <= 1000, counters
+    time.sleep(max(0.0, opened + 1.2 - time.monotonic()))
+    assert _poll(student, number)["order_status"] == Order.Status.UNPAID
+
+
 def test_the_gateway_is_asked_once_however_many_polls_arrive_at_once(student, make_course):
     """Concurrent polls on the live server's threads: the Redis key lets exactly one through."""
     order = student.order([make_course(price="30.00").id])
