@@ -33,6 +33,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """No sandbox's notify delivery thread outlives its test: each is stopped before the test's fixtures (its
+    database) are torn down. Left running, one met a later test's blocked database and died with a traceback."""
+    from luffycityapi.apps.alipay_sandbox import notify as alipay_notify
+    from luffycityapi.apps.wechatpay_sandbox import notify as wechat_notify
+
+    alipay_notify.stop()
+    wechat_notify.stop()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _dev_keys():
     """The app's and the sandbox's dev key pairs, as `manage.py alipay_keys` and `wechatpay_keys` make them."""

@@ -15,6 +15,8 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from luffycityapi.core import background
+
 from . import signing, state
 from .models import SandboxConfig, SandboxNotification, SandboxNotifyAttempt, SandboxTrade
 
@@ -270,6 +272,7 @@ def seconds_until_next_due() -> float | None:
 # --- the in-process driver -----------------------------------------------------------------------------------
 
 _wakeup = threading.Event()
+_stopping = threading.Event()
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 
@@ -294,13 +297,20 @@ def kick() -> None:
             _thread.start()
 
 
+def stop() -> None:
+    """Stop this process's delivery thread, if one runs, and wait for it (core.background.stop_thread)."""
+    with _thread_lock:
+        thread = _thread
+    background.stop_thread(thread, _stopping, _wakeup)
+
+
 def _run(shared: dict) -> None:
     global _thread
     for alias, conn in shared.items():
         conn.inc_thread_sharing()
         connections[alias] = conn
     try:
-        while True:
+        while not _stopping.is_set():
             _wakeup.clear()
             if not in_process_enabled():
                 with _thread_lock:

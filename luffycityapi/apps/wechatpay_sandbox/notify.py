@@ -15,6 +15,8 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from luffycityapi.core import background
+
 from . import signing
 from .models import WxNotification, WxOrder
 
@@ -185,6 +187,7 @@ def seconds_until_next_due() -> float | None:
 
 
 _wakeup = threading.Event()
+_stopping = threading.Event()
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 
@@ -201,10 +204,17 @@ def kick() -> None:
             _thread.start()
 
 
+def stop() -> None:
+    """Stop this process's delivery thread, if one runs, and wait for it (core.background.stop_thread)."""
+    with _thread_lock:
+        thread = _thread
+    background.stop_thread(thread, _stopping, _wakeup)
+
+
 def _run() -> None:
     global _thread
     try:
-        while True:
+        while not _stopping.is_set():
             _wakeup.clear()
             try:
                 deliver_due()
