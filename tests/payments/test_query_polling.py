@@ -74,10 +74,15 @@ def test_the_throttle_window_ends_with_its_counter(student, make_course, setting
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "payment_query": "2/s"}}
     number = student.order([make_course(price="30.00").id])["order_number"]
-    opened = time.monotonic()
-    _poll(student, number)
-    _poll(student, number)
-    refused = student.call("GET", f"/api/payments/alipay/query/{number}/", 429)
+    path = f"/api/payments/alipay/query/{number}/"
+    for _ in range(3):  # three polls inside one 1 s window; a host slow enough to spread them over two tries again
+        opened = time.monotonic()
+        answers = [student.call("GET", path) for _ in range(3)]
+        if time.monotonic() - opened < 0.9:
+            break
+        time.sleep(1.1)  # until the window this try opened is over
+    assert [a.status_code for a in answers] == [200, 200, 429], [(a.status_code, a.text) for a in answers]
+    refused = answers[2]
     assert refused.headers["Retry-After"] == "1", refused.headers
     counters = [key for key in redis_conn.scan_iter("*throttle_payment_query_*") if not key.endswith(b":since")]
     assert len(counters) == 1 and 0 < redis_conn.pttl(counters[0]) <= 1000, counters
