@@ -17,5 +17,5 @@ export function takeEarly(url) {
   const early = all && all[url]
   if (!early) return null
   delete all[url]
-  return early.url === url && Date.now() - early.at < FRESH_MS ? early : null
+  return Date.now() - early.at < FRESH_MS ? early : null // keyed by URL; api/client.js also checks URL and token
 }
