@@ -100,6 +100,10 @@ def test_latency_is_judged_in_the_open_loop_not_at_32_connections():
     slow = _judged("poll_paid", 450, 130.0)
     assert bench.evaluate({"floor": floor, "poll_paid": slow}) == [
         "poll_paid: open-loop p99 130.0 ms >= 100 at 250 req/s"]
+    # a rate above what the path served at all is named as such: the queue grew for the whole run
+    saturated = _judged("order_create", 200, 5000.0)
+    assert bench.evaluate({"floor": floor, "order_create": saturated}) == [
+        "order_create: open-loop p99 5000.0 ms >= 100 at 250 req/s (above the 200 req/s it served at 32 connections)"]
 
 
 def test_an_open_loop_problem_fails_the_path():
