@@ -9,6 +9,7 @@ its due time. The sender's own lateness (how far behind the timeline it sent) is
 sender, not the server, fell behind can be told apart."""
 import asyncio
 import math
+import time
 
 MAX_IN_FLIGHT = 512
 TIMEOUT_S = 10.0
@@ -30,12 +31,16 @@ def percentile(values, p: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def summary(latencies_ms, lags_ms, sent: int, good: int, rate: float, seconds: float, problems) -> dict:
-    """One open-loop row: p50/p99/p99.9 from the due time, how late the sender itself was."""
+def summary(latencies_ms, lags_ms, sent: int, good: int, rate: float, seconds: float, problems,
+            sender_cpu_s: float | None = None) -> dict:
+    """One open-loop row: p50/p99/p99.9 from the due time, how late the sender itself was and, when measured, the
+    CPU it spent per request (taken from the cores the server under test runs on)."""
     return {"rate": round(rate, 1), "seconds": round(seconds, 2), "sent": sent, "good": good,
             "p50_ms": round(percentile(latencies_ms, 50), 2), "p99_ms": round(percentile(latencies_ms, 99), 2),
             "p999_ms": round(percentile(latencies_ms, 99.9), 2), "max_ms": round(max(latencies_ms, default=0.0), 2),
-            "sender_lag_p99_ms": round(percentile(lags_ms, 99), 2), "problems": sorted(set(problems))[:5]}
+            "sender_lag_p99_ms": round(percentile(lags_ms, 99), 2), "problems": sorted(set(problems))[:5],
+            "sender_cpu_ms_per_request": round(sender_cpu_s * 1000 / sent, 3) if sender_cpu_s is not None and sent
+            else None}
 
 
 def raw_request(port: int, method: str, url: str, ctype: str, token: str, body: str) -> bytes:
@@ -79,6 +84,7 @@ def run(port: int, requests: list[bytes], rate: float, seconds: float, statuses:
 
 
 async def _run(port, requests, rate, seconds, statuses, expect_body) -> dict:
+    cpu = time.thread_time()  # this thread's CPU only: a test's server in another thread is not the sender's
     loop = asyncio.get_running_loop()
     due_times = schedule(rate, seconds)
     slots = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -115,4 +121,4 @@ async def _run(port, requests, rate, seconds, statuses, expect_body) -> dict:
         tasks.append(asyncio.create_task(one(requests[i % len(requests)], due)))
     await asyncio.gather(*tasks)
     return summary(latencies, lags, len(due_times), good, rate, seconds,
-                   [f"{problems.count(p)}× {p}" for p in set(problems)])
+                   [f"{problems.count(p)}× {p}" for p in set(problems)], time.thread_time() - cpu)
