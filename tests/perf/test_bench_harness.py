@@ -1,6 +1,13 @@
 """The bench harness's own arithmetic: a path measured in interleaved slices is reported as one row whose
 throughput and percentiles are those of all its requests together, and a distinct path's requests are split so
 that no slice (nor the warm-up) sends a line another one sends."""
+import contextlib
+import socket
+import socketserver
+import struct
+import threading
+import time
+
 import pytest
 
 from bench import growth, openloop
@@ -183,6 +190,94 @@ def test_the_open_loop_counts_a_stall_against_every_request_due_during_it():
     assert row["sent"] == 100 and row["good"] == 100 and row["problems"] == []
     assert row["p99_ms"] >= 450, "the requests due during the stall waited for it, and that is their latency"
     assert row["p50_ms"] < row["p99_ms"]
+
+
+@contextlib.contextmanager
+def _serving(handle):
+    """A threaded local server calling handle(sock, request_head) for each connection; yields its port."""
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = self.request.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            handle(self.request, head)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        request_queue_size = 256
+        allow_reuse_address = True
+
+    with Server(("127.0.0.1", 0), Handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield server.server_address[1]
+        finally:
+            server.shutdown()
+
+
+def test_the_open_loop_counts_refused_reset_and_unanswered_requests_as_problems(monkeypatch):
+    """A connection reset before the answer and one never answered (past TIMEOUT_S) are each a problem, counted,
+    at a latency of TIMEOUT_S; the answered requests beside them are still good. So is a port nobody listens on."""
+    monkeypatch.setattr(openloop, "TIMEOUT_S", 0.3)
+    release = threading.Event()
+
+    def handle(sock, head):
+        if head.startswith(b"GET /reset"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # a RST, and no FIN before it (socketserver's own close would shut down writing first)
+        elif head.startswith(b"GET /hang"):
+            release.wait(5)
+        else:
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    with _serving(handle) as port:
+        raws = [openloop.raw_request(port, "GET", url, "", "", "") for url in ("/ok", "/reset", "/hang", "/ok")]
+        try:
+            row = openloop.run(port, raws, 40, 0.5, {200}, b"ok")
+        finally:
+            release.set()
+    assert row["sent"] == 20 and row["good"] == 10
+    assert sorted(row["problems"]) == ["5× socket error/timeout: ConnectionResetError",
+                                       "5× socket error/timeout: TimeoutError"]
+    assert row["p99_ms"] == 300.0 and row["p50_ms"] < 300.0
+
+    with socket.socket() as unused:  # a port just bound and released: nothing listens there
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    row = openloop.run(port, [openloop.raw_request(port, "GET", "/", "", "", "")], 20, 0.25, {200})
+    assert row["sent"] == 5 and row["good"] == 0
+    assert row["problems"] == ["5× socket error/timeout: ConnectionRefusedError"] and row["p50_ms"] == 300.0
+
+
+def test_the_open_loop_sends_a_large_request_whole_and_reads_an_answer_sent_in_pieces(monkeypatch):
+    """A request body larger than the socket buffers, to a server slow to read it, goes out in several sends; an
+    answer written in pieces, with pauses between them, is read to the connection's close and checked whole."""
+    monkeypatch.setattr(openloop, "TIMEOUT_S", 3.0)
+    body = "x" * 8_000_000
+    answer = b"y" * 200_000
+
+    def handle(sock, head):
+        size = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        received = len(head.partition(b"\r\n\r\n")[2])
+        time.sleep(0.05)  # the sender's buffers fill meanwhile
+        while received < size:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                return
+            received += len(chunk)
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n")
+        for piece in (b"Connection: close\r\n\r\n", answer[:50_000], answer[50_000:150_000], answer[150_000:]):
+            time.sleep(0.01)
+            sock.sendall(piece)
+
+    with _serving(handle) as port:
+        raw = openloop.raw_request(port, "POST", "/", "text/plain", "", body)
+        row = openloop.run(port, [raw], 20, 0.25, {200}, answer)
+    assert row["sent"] == 5 and row["good"] == 5 and row["problems"] == []
+    assert row["p50_ms"] >= 40, "each answer took four pauses of 10 ms, and was waited for"
 
 
 def test_growth_flat_within_one_and_a_half_times():
