@@ -53,6 +53,8 @@ def test_a_missed_ratio_is_judged_against_the_floor_beside_the_path():
     assert bench.evaluate(results) == []  # 420 / 500 = 0.84 of the floor measured beside it
     results["cart_add"]["floor_rps"] = 600.0
     assert bench.evaluate(results) == ["cart_add: ratio 0.70 < 0.8"]
+    results["cart_add"]["floor_rps"] = 526.0  # 0.798: a miss, shown rounded down
+    assert bench.evaluate(results) == ["cart_add: ratio 0.79 < 0.8"]
 
 
 @pytest.mark.parametrize("distinct", [True, False])
@@ -60,20 +62,21 @@ def test_slices_of_a_distinct_path_never_share_a_request(tmp_path, monkeypatch, 
     monkeypatch.setattr(bench, "WARM_LINES", 10)
     path = tmp_path / "order_create.tsv"
     path.write_text("".join(f"POST\t/api/orders/\t\ttoken-{i}\t{{}}\n" for i in range(100)))
-    warm, slices, calm, paced = bench.measured_specs({"order_create": (path, distinct, "201", "")})
+    warm, slices, calm, paced, own = bench.measured_specs({"order_create": (path, distinct, "201", "")})
     warm_lines = warm["order_create"][0].read_text().splitlines()
     slice_lines = [spec[0].read_text().splitlines() for spec in slices["order_create"]]
     calm_lines = calm["order_create"][0].read_text().splitlines()
     open_lines = paced["order_create"][0].read_text().splitlines()
+    own_lines = own["order_create"][0].read_text().splitlines()
     assert len(slice_lines) == bench.ROUNDS
     if not distinct:
         assert all(lines == slice_lines[0] for lines in slice_lines) and len(slice_lines[0]) == 100
-        assert calm_lines == slice_lines[0] and open_lines == slice_lines[0]
+        assert calm_lines == slice_lines[0] and open_lines == slice_lines[0] and own_lines == slice_lines[0]
         return
     assert len(warm_lines) == 10
-    every = warm_lines + [line for lines in slice_lines for line in lines] + calm_lines + open_lines
+    every = warm_lines + [line for lines in slice_lines for line in lines] + calm_lines + open_lines + own_lines
     assert len(every) == len(set(every)), "a request was sent twice"
-    assert min(len(lines) for lines in [*slice_lines, calm_lines, open_lines]) == 90 // (bench.ROUNDS + 2)
+    assert min(len(lines) for lines in [*slice_lines, calm_lines, open_lines, own_lines]) == 90 // (bench.ROUNDS + 3)
 
 
 def test_a_wrong_answer_at_low_concurrency_fails_the_path():
@@ -111,6 +114,14 @@ def test_latency_is_judged_in_the_open_loop_not_at_32_connections():
     saturated = _judged("order_create", 200, 5000.0)
     assert bench.evaluate({"floor": floor, "order_create": saturated}) == [
         "order_create: open-loop p99 5000.0 ms >= 100 at 250 req/s (above the 200 req/s it served at 32 connections)"]
+    # ... and its latency at half of what it served is named beside it, reported (a slow one does not fail it again)
+    saturated["open_loop_own"] = openloop.summary([5.0] * 990 + [150.0] * 10, [0.1] * 1000, 1000, 1000, 100.0,
+                                                  6.0, [])
+    assert bench.evaluate({"floor": floor, "order_create": saturated}) == [
+        "order_create: open-loop p99 5000.0 ms >= 100 at 250 req/s (above the 200 req/s it served at 32 connections; "
+        "at 50% of that, 100 req/s, its p99 was 5.0 ms)"]
+    assert "- POST /api/orders/: 100 req/s, p50 5.0 ms, p99 5.0 ms, p99.9 150.0 ms" in bench.table(
+        {"floor": floor, "order_create": saturated})
 
 
 def test_an_open_loop_problem_fails_the_path():
