@@ -524,8 +524,9 @@ def main() -> int:
 
     print(f"bench: fresh database {urlparse(args.database_url).path.lstrip('/')}, Redis {args.redis_url}", flush=True)
     stack.prepare(args.database_url, suffix="_bench")
-    # enough distinct orders and notifies for ROUNDS slices, a calm run and an open-loop run of each: the split is
-    # even (measured_specs), and the open loop needs the most, OPEN_LOOP_SHARE of the floor for the whole duration
+    # enough distinct orders and notifies for ROUNDS slices, a calm run and two open-loop runs of each: the split is
+    # even (measured_specs), and the judged open loop needs the most, OPEN_LOOP_SHARE of the floor for the whole
+    # duration
     distinct = WARM_LINES + PARTS * math.ceil(OPEN_LOOP_SHARE * FASTEST_FLOOR_RPS * args.duration)
     pools = bench_shop(n_create=distinct, n_notify_users=math.ceil(distinct / 20), password=PASSWORD)
     hashing = hash_cost(pools)
