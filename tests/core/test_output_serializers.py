@@ -51,6 +51,9 @@ ALLOWED = {
         "CourseSerializer's fast dict plus description and the chapters' serializer output (proven equal as above)",
     ("luffycityapi/apps/orders/serializers.py", "OrderCreatedSerializer.to_representation", "represents"):
         "speed (order create is hot): the same dict as the field walk, proven equal by tests/perf/test_query_counts.py",
+    ("luffycityapi/apps/orders/serializers.py", "QuoteSerializer.to_representation", "represents"):
+        "speed (the quote is asked on every change at checkout): the same dict as the field walk, proven equal by "
+        "tests/perf/test_query_counts.py",
     ("luffycityapi/apps/cart/serializers.py", "CartLineSerializer.to_representation", "represents"):
         "a cart line is a catalogue row CourseSerializer rendered when it was cached, plus `selected`",
 }

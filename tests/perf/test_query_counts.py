@@ -273,6 +273,26 @@ def test_the_hand_built_created_order_equals_drfs_own(user):
         assert list(fast.data.items()) == list(drf.items())
 
 
+def test_the_hand_built_quote_equals_drfs_own():
+    """QuoteSerializer builds its dict directly for speed; it must be exactly what DRF's field walk makes (key order
+    included), with a balance and without one, and inside the checkout summary that nests it."""
+    from rest_framework import serializers
+
+    from luffycityapi.apps.coupon.pricing import Quote
+    from luffycityapi.apps.orders.serializers import QuoteSerializer
+    from luffycityapi.apps.orders.services import CheckoutQuote, PayMethod
+
+    quote = Quote(total_price=Decimal("1579.5"), discount_price=Decimal("100.125"), real_price=Decimal("1479.38"),
+                  max_use_credit=1200, credit=300, lines=())
+    methods = [PayMethod(0, "支付宝"), PayMethod(2, "余额", balance=Decimal("12.3"), available=False)]
+    checkout = CheckoutQuote(quote, 2, methods)
+    fast = QuoteSerializer(checkout)
+    drf = serializers.Serializer.to_representation(fast, checkout)
+    assert list(fast.data.items()) == list(drf.items())
+    assert fast.data["pay_types"][1] == {"pay_type": 2, "name": "余额", "balance": "12.30", "available": False}
+    assert fast.data["discount_price"] == "100.13" and fast.data["pay_types"][0]["balance"] is None
+
+
 def test_courses_for_sale_reuses_its_compiled_sql_with_other_ids(make_course, make_discount):
     """courses_for_sale compiles its join once per number of ids: a second call with as many other ids must read
     those courses (not the first call's), converted as the ORM converts them (Decimal, aware datetimes), hidden

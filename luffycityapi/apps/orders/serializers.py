@@ -41,6 +41,18 @@ class QuoteSerializer(serializers.Serializer):
     pay_type = serializers.IntegerField()
     pay_types = PayMethodSerializer(source="pay_methods", many=True)
 
+    def to_representation(self, checkout):
+        """The same dict DRF's field walk produces, built directly: the quote is asked on every change at checkout,
+        and DRF's per-request construction of these fields and the nested list's cost ~0.1 ms of a quote's ~2.5
+        (tests/perf proves them equal)."""
+        quote = checkout.quote
+        return {"total_price": money_str(quote.total_price), "discount_price": money_str(quote.discount_price),
+                "real_price": money_str(quote.real_price), "max_use_credit": int(quote.max_use_credit),
+                "credit": int(quote.credit), "pay_type": int(checkout.pay_type),
+                "pay_types": [{"pay_type": int(method.pay_type), "name": str(method.name),
+                               "balance": None if method.balance is None else money_str(method.balance),
+                               "available": bool(method.available)} for method in checkout.pay_methods]}
+
 
 class TopupSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
