@@ -312,6 +312,8 @@ def test_courses_for_sale_reuses_its_compiled_sql_with_other_ids(make_course, ma
     assert [(s.id, s.price) for s in second] == [(c.id, Decimal("30.25"))]
     assert type(second[0].price) is Decimal and len(second[0].windows) == 1
     assert second[0].windows == selectors.courses_for_sale([c.id])[0].windows
-    many = [make_course().id for _ in range(selectors._SALE_SQL_CACHE_MAX_IDS)] + [a.id]
+    from luffycityapi.core.prepared import MAX_LIST
+
+    many = [make_course().id for _ in range(MAX_LIST)] + [a.id]
     assert {s.id for s in selectors.courses_for_sale(many)} == set(
         Course.objects.filter(pk__in=many).values_list("id", flat=True))

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Prefetch, Q
 
 from luffycityapi.core.errors import NotFound, ShopError
+from luffycityapi.core.prepared import Prepared
 
 from .models import Course, CourseCategory, CourseChapter, CourseDiscount
 from .pricing import course_windows, discount_window, open_discount
@@ -144,42 +144,15 @@ def _sale_rows_query(course_ids):
                          "discounts__activity__end_time"))
 
 
-# Compiled once per (database, number of ids): building this join's SQL cost more CPU than running it, on every
-# quote and every order create. Bounded: a cart of more courses than this is compiled each time.
-_SALE_SQL_CACHE_MAX_IDS = 64
-_sale_sql: dict[tuple[str, int], tuple] = {}
-
-
-def _sale_rows(course_ids: list[int]):
-    """_sale_rows_query(course_ids)'s rows (converted as the ORM converts them: Decimal, aware datetimes), its
-    SQL compiled once per number of ids and reused with these ids as the parameters."""
-    n = len(course_ids)
-    if n > _SALE_SQL_CACHE_MAX_IDS:
-        return list(_sale_rows_query(course_ids))
-    key = (connection.alias, connection.vendor, n)
-    compiled = _sale_sql.get(key)
-    if compiled is None:
-        # Negative ids no course has, to find where the ids sit among the parameters.
-        markers = [-1 - i for i in range(n)]
-        compiler = _sale_rows_query(markers).query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots = [(k, -1 - p) for k, p in enumerate(params) if type(p) is int and p < 0]
-        assert len(slots) == n, "the ids must be the only negative integer parameters"
-        compiled = _sale_sql[key] = (compiler, sql, list(params), slots)
-    compiler, sql, params, slots = compiled
-    params = list(params)
-    for k, i in slots:
-        params[k] = course_ids[i]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return compiler.results_iter(results=[rows])  # the ORM's own converters, as iterating the queryset applies
+# Prepared (core.prepared): building this join's SQL cost more CPU than running it, on every quote and every order
+# create. Compiled once per database and number of ids (a cart of more than MAX_LIST courses is compiled each time).
+_sale_rows = Prepared(_sale_rows_query)
 
 
 def courses_for_sale(course_ids) -> list[SaleCourse]:
     """The visible courses among the ids, in catalogue order, with their discount windows: one query (the
     discounts LEFT JOINed, no model instances), because quote and create run it on every call."""
-    rows = _sale_rows([int(course_id) for course_id in course_ids])
+    rows = _sale_rows.rows([int(course_id) for course_id in course_ids])
     courses: dict[int, SaleCourse] = {}
     for course_id, name, price, credit, category_id, kind, value, activity, start, end in rows:
         course = courses.get(course_id)

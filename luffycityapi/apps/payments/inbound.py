@@ -5,6 +5,7 @@ import logging
 
 from django.db import DatabaseError, transaction
 
+from luffycityapi.apps.orders import selectors as order_selectors
 from luffycityapi.apps.orders.models import Order
 from luffycityapi.core import metrics
 from luffycityapi.core.errors import ShopError
@@ -22,12 +23,7 @@ Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
 
 
 def _order_of(notice: Notice) -> Order | None:
-    try:
-        # get(), not filter().first(): first() would compile the model's ORDER BY for a unique key, a third of
-        # this lookup's cost on the duplicate-notify hot path.
-        return Order.objects.get(order_number=notice.order_number)
-    except Order.DoesNotExist:
-        return None
+    return order_selectors.order_by_number(notice.order_number)
 
 
 def _notify_verdict(message: Notice | Rejection) -> tuple[str, bool, Order | None]:
