@@ -24,6 +24,7 @@ class Stats:
         self.gateway_errors = 0         # 502/503 from gateway endpoints (expected under injected faults)
         self.connection_errors = 0      # requests cut off (the killed worker)
         self.retries = 0
+        self.orders_found_after_lost_answer = 0  # an order POST committed, its answer lost with a killed node
         self.faults = Counter()
         self.notify_orders = 0
         self.notify_deliveries = 0

@@ -50,12 +50,30 @@ class Student:
             # our first try was committed but its answer lost (a killed worker): that order is ours
             number = r.json()["order_number"]
             r = call("order_detail", "GET", f"/api/orders/{number}/", token=self.token)
+        elif r.status_code == 400 and r.json().get("code") == "cart_empty" and (
+                number := self._unseen_order(course_ids)):
+            # the same, with the node killed after the order's cart cleanup too: the second try finds the cart
+            # empty, and the student finds the order among their unpaid ones
+            stats.count("orders_found_after_lost_answer")
+            r = call("order_detail", "GET", f"/api/orders/{number}/", token=self.token)
         elif r.status_code != 201:
             raise RuntimeError(f"order for {self.mobile}: {r.status_code} {r.text[:300]}")
         order = r.json()
         order["deadline"] = time.monotonic() + float(order.get("order_timeout") or 0)
         self.orders.append(order)
         return order
+
+    def _unseen_order(self, course_ids) -> str | None:
+        """The number of an unpaid order of ours for exactly these courses that we were never answered with."""
+        known = {order["order_number"] for order in self.orders}
+        r = call("order_list", "GET", "/api/orders/?status=0&size=50", token=self.token)
+        if r.status_code != 200:
+            return None
+        for order in r.json()["results"]:
+            if (order["order_number"] not in known
+                    and sorted(line["id"] for line in order["courses"]) == sorted(course_ids)):
+                return order["order_number"]
+        return None
 
     def open_cashier(self, number: str) -> str | None:
         """The pay link, then the gateway's 302 to the cashier, as a browser follows them."""
