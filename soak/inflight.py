@@ -8,8 +8,8 @@ is unexplained, and a violation.
 What a client then does depends on what the shop does with a second try (RETRY_SAFE): the shop answers a repeated
 register/login/cart/cancel the same way, turns a second order POST into `order_unpaid_exists` naming the first
 order (or, when the first had also emptied the cart, `cart_empty`: the student then finds that order among their
-unpaid ones, soak/students.py), and a notify is retried by Alipay itself until it is answered `success`; a payment on the cashier (or the
-sandbox's one-step pay) is never repeated blindly: the buyer looks at the trade instead."""
+unpaid ones, soak/students.py), and a notify is retried by Alipay itself until it is answered `success`; a payment
+on the cashier (or the sandbox's one-step pay) is never repeated blindly: the buyer looks at the trade instead."""
 import re
 import threading
 from dataclasses import dataclass, field
