@@ -16,7 +16,8 @@ def print_figures(args, tally, killed, audit_code, seconds, name="soak"):
     print(f"requests: {total} ({by_kind})")
     print(f"5xx answers: {five_xx} ({stats.gateway_errors} gateway 502/503 under injected faults); "
           f"connections cut: {stats.connection_errors}; client retries: {stats.retries}; orders found after their "
-          f"answer was lost: {stats.orders_found_after_lost_answer}")
+          f"answer was lost: {stats.orders_found_after_lost_answer}; WeChat payments found paid after their answer was "
+          f"lost: {stats.payments_found_after_lost_answer}")
     print(f"notifies: {stats.notify_orders} payments x 4 at once = {stats.notify_deliveries} deliveries "
           f"({dict(stats.notify_answers)}); duplicates: {duplicates} ours + {stats.sandbox_duplicates} "
           f"from the gateway's duplicate switch + the gateway's own delayed notify per payment")

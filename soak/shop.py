@@ -25,6 +25,7 @@ class Stats:
         self.connection_errors = 0      # requests cut off (the killed worker)
         self.retries = 0
         self.orders_found_after_lost_answer = 0  # an order POST committed, its answer lost with a killed node
+        self.payments_found_after_lost_answer = 0  # a WeChat pay taken, its answer lost with a killed worker
         self.faults = Counter()
         self.notify_orders = 0
         self.notify_deliveries = 0

@@ -130,8 +130,13 @@ def pay_with_wechat(student: Student, number: str) -> None:
         return
     paid = wsim(f"orders/{number}/pay")
     if paid.status_code != 200 or paid.json().get("trade_state") != "SUCCESS":
-        stats.violation(f"wechat pay {number}: the sandbox did not take the payment: {paid.text[:200]}")
-        return
+        # A pay whose answer was cut off with a killed worker is sent again (shop.call) and refused ORDERPAID: the
+        # buyer looks at the trade, as pay() does for Alipay, and the phone's payment stands if the trade is paid.
+        trade = wsim(f"orders/{number}", http="GET")
+        if trade.status_code != 200 or trade.json().get("trade_state") != "SUCCESS":
+            stats.violation(f"wechat pay {number}: the sandbox did not take the payment: {paid.text[:200]}")
+            return
+        stats.count("payments_found_after_lost_answer")
     calls = [lambda: wsim(f"orders/{number}/notify/duplicate", count=1) for _ in range(4)]
     calls.append(lambda: call("query", "GET", f"/api/payments/wechat/query/{number}/", token=student.token))
     calls.append(lambda: call("order_detail", "GET", f"/api/orders/{number}/", token=student.token))

@@ -1,6 +1,7 @@
-"""The soak's student against a live shop: an order POST whose answer was lost with a killed node is sent again by
-the client; when the first try had also emptied the cart, the second is refused `cart_empty`, and the student must
-find the order the first try made (not stop the soak as if the shop had lost it)."""
+"""The soak's student against a live shop, when an answer is lost with a killed worker or node and the client sends
+the request again: an order POST whose first try had also emptied the cart is refused `cart_empty`, and the student
+must find the order the first try made; a WeChat pay whose first try was taken is refused ORDERPAID, and the student
+must find the trade paid (not stop the soak as if the shop or the sandbox had lost them)."""
 import pytest
 
 from soak import shop, students
@@ -58,3 +59,31 @@ def test_an_empty_cart_with_no_order_made_still_stops_the_student(soak_shop, mon
     with pytest.raises(RuntimeError, match="cart_empty"):
         student.order(soak_shop)
     assert shop.stats.orders_found_after_lost_answer == 0
+
+
+def test_a_wechat_payment_whose_answer_was_lost_stands_when_the_trade_is_paid(soak_shop, live_server, settings,
+                                                                             monkeypatch):
+    """The phone's pay reaches the sandbox and is taken, its answer is cut off with a killed worker, and the
+    client's second try is refused ORDERPAID: the student looks at the trade, finds it paid, and goes on."""
+    import requests
+
+    base = live_server.url
+    settings.SITE_URL = base
+    settings.WECHATPAY_GATEWAY = f"{base}/sandbox/wechatpay"
+    settings.WECHATPAY_NOTIFY_URL = f"{base}/api/payments/wechat/notify"
+    settings.WECHATPAY_SANDBOX_TIME_SCALE = 0.001
+    requests.post(f"{base}/sandbox/wechatpay/__sim__/reset", timeout=30).raise_for_status()
+    student = students.Student(9003)
+    student.register_and_login()
+    number = student.order(soak_shop, pay_type=1)["order_number"]
+    real_wsim = shop.wsim
+
+    def wsim(path, http="POST", **body):
+        if path.endswith("/pay"):
+            assert real_wsim(path, http, **body).json()["trade_state"] == "SUCCESS"  # taken; its answer lost
+        return real_wsim(path, http, **body)
+
+    monkeypatch.setattr(students, "wsim", wsim)
+    students.pay_with_wechat(student, number)
+    assert shop.stats.violations == [] and shop.stats.payments_found_after_lost_answer == 1
+    assert shop.stats.wechat_paid == 1
