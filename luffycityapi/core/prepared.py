@@ -29,16 +29,10 @@ class Prepared:
 
     def rows(self, *args) -> list:
         compiler, sql, params = self._statement(args)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        return list(compiler.results_iter(results=[_fetch(sql, params)], tuple_expected=True))
 
     def instances(self, *args) -> list:
         compiler, sql, params = self._statement(args)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
         klass_info = compiler.klass_info
         if not klass_info or klass_info.get("related_klass_infos") or compiler.annotation_col_map:
             raise TypeError("instances() takes a plain model queryset")
@@ -46,7 +40,8 @@ class Prepared:
         start, end = fields[0], fields[-1] + 1
         names = [column[0].target.attname for column in compiler.select[start:end]]
         model, alias = klass_info["model"], connection.alias
-        return [model.from_db(alias, names, row[start:end]) for row in compiler.results_iter(results=[fetched])]
+        return [model.from_db(alias, names, row[start:end])
+                for row in compiler.results_iter(results=[_fetch(sql, params)])]
 
     def _statement(self, args) -> tuple:
         shape = tuple(len(a) if isinstance(a, list) else type(a).__name__ for a in args)
@@ -85,3 +80,9 @@ class Prepared:
         if sorted(index for _, index in slots) != list(range(len(flat))):
             raise ValueError("each argument must be one parameter of the query, once")
         return compiler, sql, list(params), slots
+
+
+def _fetch(sql: str, params) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
