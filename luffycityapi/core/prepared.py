@@ -9,10 +9,16 @@ datetimes) and model instances made with `Model.from_db`, as iterating the query
 every statement: nothing here is SQL by hand.
 
 The values are found among the compiled parameters by markers no real argument has (negative integers, strings
-with a NUL), so a query must take each argument as a parameter exactly once: building it asserts that."""
+with a NUL), so a query must take each argument as a parameter exactly once: building it asserts that. An UPDATE's
+new values are compiled as such markers too, and each run puts in the value its field prepares for the database,
+as `QuerySet.update()` does."""
 from itertools import count
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.query import get_related_populators
+from django.db.models.sql import UpdateQuery
+from django.db.transaction import TransactionManagementError
 
 # A list argument longer than this is not cached (its statement compiled each time): the cache stays bounded.
 MAX_LIST = 64
@@ -20,50 +26,75 @@ MAX_LIST = 64
 
 class Prepared:
     """`build(*args)` -> a queryset whose arguments are ints, strs or lists of ints; `rows(*args)` are its rows
-    converted as the ORM converts them (a values_list queryset), `instances(*args)` its model instances (a plain
-    model queryset: no values(), select_related() or annotations)."""
+    converted as the ORM converts them (a values_list queryset), `instances(*args)` its model instances (a model
+    queryset, with select_related() and select_for_update() if wanted; no values() or annotations), and
+    `update(*args, **values)` sets fields of its rows as `QuerySet.update(**values)` does."""
 
     def __init__(self, build):
         self.build = build
         self._compiled: dict[tuple, tuple] = {}
 
     def rows(self, *args) -> list:
-        compiler, sql, params = self._statement(args)
+        compiler, sql, params, _ = self._statement(args)
         return list(compiler.results_iter(results=[_fetch(sql, params)], tuple_expected=True))
 
     def instances(self, *args) -> list:
-        compiler, sql, params = self._statement(args)
-        klass_info = compiler.klass_info
-        if not klass_info or klass_info.get("related_klass_infos") or compiler.annotation_col_map:
-            raise TypeError("instances() takes a plain model queryset")
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column[0].target.attname for column in compiler.select[start:end]]
-        model, alias = klass_info["model"], connection.alias
-        return [model.from_db(alias, names, row[start:end])
-                for row in compiler.results_iter(results=[_fetch(sql, params)])]
+        compiler, sql, params, plan = self._statement(args)
+        if plan is None:
+            raise TypeError("instances() takes a model queryset (no values() or annotations)")
+        if (compiler.query.select_for_update and connection.features.has_select_for_update
+                and connection.get_autocommit()):
+            # the check the ORM makes when it compiles, made again for each run of the compiled statement
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        model, names, start, end, populators = plan
+        alias = connection.alias
+        found = []
+        # as ModelIterable makes them: the model's own columns, then each select_related() object from its columns
+        for row in compiler.results_iter(results=[_fetch(sql, params)]):
+            instance = model.from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
+    def update(self, *args, **values) -> int:
+        """UPDATE the rows of `build(*args)`, each value prepared for the database by its field as
+        `QuerySet.update()` prepares it (no signals, no auto_now: pass such a field's value); rows changed."""
+        key = (connection.alias, connection.vendor, "update", tuple(values),
+               tuple(type(a).__name__ for a in args))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(args, updating=tuple(values))
+        _, sql, params, slots, fields = compiled
+        params = list(params)
+        flat = [*args, *(field.get_db_prep_save(values[name], connection=connection) for name, field in fields)]
+        for position, index in slots:
+            params[position] = flat[index]
+        with transaction.mark_for_rollback_on_error(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
     def _statement(self, args) -> tuple:
         shape = tuple(len(a) if isinstance(a, list) else type(a).__name__ for a in args)
         if any(isinstance(n, int) and n > MAX_LIST for n in shape):
             compiler = self.build(*args).query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
-            return compiler, sql, params
+            return compiler, sql, params, _plan(compiler)
         key = (connection.alias, connection.vendor, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = self._compile(args)
-        compiler, sql, params, slots = compiled
+        compiler, sql, params, slots, plan = compiled
         params = list(params)
         flat = [value for a in args for value in (a if isinstance(a, list) else [a])]
         for position, index in slots:
             params[position] = flat[index]
-        return compiler, sql, params
+        return compiler, sql, params, plan
 
-    def _compile(self, args) -> tuple:
+    def _compile(self, args, updating: tuple = ()) -> tuple:
         markers, numbers = [], count(1)
         for a in args:
-            if isinstance(a, list):
+            if isinstance(a, list) and not updating:
                 markers.append([-next(numbers) for _ in a])
             elif isinstance(a, int):
                 markers.append(-next(numbers))
@@ -72,14 +103,39 @@ class Prepared:
             else:
                 raise TypeError(f"a prepared query takes ints, strs and lists of ints, not {type(a).__name__}")
         flat = [m for a in markers for m in (a if isinstance(a, list) else [a])]
+        if updating:
+            # each new value is a parameter the ORM sees as a string, swapped for the field's own preparation of
+            # the real value at each run (field.get_db_prep_save, as an UPDATE of a plain value does)
+            new_values = {name: f"\0prepared-{next(numbers)}" for name in updating}
+            flat += new_values.values()
+            query = self.build(*markers).query.chain(UpdateQuery)
+            query.add_update_values({name: Value(marker) for name, marker in new_values.items()})
+            if query.related_updates or any(hasattr(field, "get_placeholder") for field, _, _ in query.values):
+                raise TypeError("update() takes a plain update of one model's own fields")
+            fields = [(name, field) for name, (field, _, _) in zip(updating, query.values, strict=True)]
+            compiler = query.get_compiler(connection=connection)
+        else:
+            compiler = self.build(*markers).query.get_compiler(connection=connection)
         index_of = {m: i for i, m in enumerate(flat)}
-        compiler = self.build(*markers).query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         slots = [(position, index_of[p]) for position, p in enumerate(params)
                  if type(p) in (int, str) and p in index_of]
         if sorted(index for _, index in slots) != list(range(len(flat))):
             raise ValueError("each argument must be one parameter of the query, once")
-        return compiler, sql, list(params), slots
+        return compiler, sql, list(params), slots, (fields if updating else _plan(compiler))
+
+
+def _plan(compiler) -> tuple | None:
+    """How instances() makes a row's objects (model, its column names and their slice, the select_related()
+    populators), as ModelIterable works it out; None for a queryset of values."""
+    klass_info = compiler.klass_info
+    if not klass_info or compiler.annotation_col_map:
+        return None
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    names = [column[0].target.attname for column in compiler.select[start:end]]
+    return (klass_info["model"], names, start, end,
+            get_related_populators(klass_info, compiler.select, connection.alias))
 
 
 def _fetch(sql: str, params) -> list:

@@ -3,7 +3,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -58,6 +59,72 @@ def test_a_query_must_take_each_argument_once_as_a_parameter(user):
     with pytest.raises(ValueError):
         twice.rows(user.id)
     with pytest.raises(TypeError):
-        Prepared(lambda n: Order.objects.filter(user_id=n).select_related("user")).instances(user.id)
-    with pytest.raises(TypeError):
         Prepared(lambda d: Order.objects.filter(real_price=d)).rows(Decimal("1.00"))
+    values = Prepared(lambda n: Order.objects.filter(user_id=n).values("id"))
+    with CaptureQueriesContext(connection) as queries, pytest.raises(TypeError):
+        values.instances(user.id)
+    assert not queries, "a queryset instances() cannot make objects of is refused before its statement runs"
+
+
+def test_select_related_instances_carry_their_related_object_as_the_orm_makes_it(make_user):
+    alice, bob = make_user(credit=30), make_user()
+    first, second = _order(alice, "S-1", "8.00"), _order(bob, "S-2", "9.00")
+    with_user = Prepared(lambda order_id: Order.objects.select_related("user").filter(pk=order_id).order_by())
+    for order, owner in ((first, alice), (second, bob)):
+        [got] = with_user.instances(order.id)
+        expected = Order.objects.select_related("user").get(pk=order.id)
+        assert [getattr(got, f) for f in FIELDS] == [getattr(expected, f) for f in FIELDS]
+        with CaptureQueriesContext(connection) as queries:
+            related = got.user
+        assert not queries, "the user came with the order's row"
+        assert type(related) is type(owner) and related.pk == owner.pk and related.credit == expected.user.credit
+        assert not related._state.adding and related.mobile == owner.mobile
+    assert with_user.instances(second.id + 1000) == []
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit outside the block, as in a request
+def test_select_for_update_is_locked_and_needs_a_transaction_as_in_the_orm(make_user):
+    order = _order(make_user(), "L-1", "5.00")
+    lock = Prepared(lambda order_id: Order.objects.select_for_update().select_related("user").filter(pk=order_id))
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert [o.pk for o in lock.instances(order.id)] == [order.pk]
+        assert [o.pk for o in lock.instances(order.id)] == [order.pk], "the compiled statement, run again"
+    if connection.features.has_select_for_update:
+        assert all("FOR UPDATE" in q["sql"] for q in queries if q["sql"].startswith("SELECT"))
+        with pytest.raises(TransactionManagementError):
+            list(Order.objects.select_for_update().filter(pk=order.id))
+        with pytest.raises(TransactionManagementError):
+            lock.instances(order.id)  # refused in autocommit as the ORM refuses, though compiled long before
+
+
+def test_update_writes_what_queryset_update_writes_with_each_call_s_values(make_user):
+    alice, bob = make_user(), make_user()
+    first, second = _order(alice, "U-1", "3.00"), _order(bob, "U-2", "4.00")
+    row = Prepared(lambda order_id: Order.objects.filter(pk=order_id))
+    paid_at = timezone.now() - timedelta(minutes=3)
+    values = {"order_status": Order.Status.PAID, "pay_time": paid_at, "trade_no": "2026T1",
+              "real_price": Decimal("2.50")}
+    with CaptureQueriesContext(connection) as prepared_sql:
+        assert row.update(first.id, **values) == 1
+    with CaptureQueriesContext(connection) as orm_sql:
+        Order.objects.filter(pk=first.id).update(**values)
+    assert prepared_sql[0]["sql"] == orm_sql[0]["sql"], "the ORM's own statement, with the same values"
+
+    assert row.update(second.id, **{**values, "trade_no": "2026T2", "pay_time": paid_at + timedelta(seconds=1)}) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.order_status, first.pay_time, first.trade_no, first.real_price) == (
+        Order.Status.PAID, paid_at, "2026T1", Decimal("2.50"))
+    assert (second.trade_no, second.pay_time) == ("2026T2", paid_at + timedelta(seconds=1)), "this call's values"
+    assert row.update(second.id + 1000, **values) == 0, "no such row: nothing changed"
+    assert row.update(first.id, trade_no="") == 1 and Order.objects.get(pk=first.id).trade_no == ""
+    assert len(row._compiled) == 2, "one statement per set of fields"
+    assert row.update(first.id, user_id=bob.id) == 1, "a foreign key by its column's name, as update() takes it"
+    assert Order.objects.get(pk=first.id).user_id == bob.id
+
+
+def test_update_takes_each_argument_once_and_a_plain_value_per_field(user):
+    with pytest.raises(ValueError):
+        Prepared(lambda n: Order.objects.filter(user_id=n, id=n)).update(user.id, trade_no="x")
+    with pytest.raises(TypeError):
+        Prepared(lambda ids: Order.objects.filter(pk__in=ids)).update([1, 2], trade_no="x")

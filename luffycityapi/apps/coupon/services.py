@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from luffycityapi.apps.users.models import User
 from luffycityapi.core.errors import NotFound, ShopError
+from luffycityapi.core.prepared import Prepared
 
 from .models import Coupon, CouponLog
 from .pricing import CouponTerms
@@ -124,8 +125,12 @@ def coupon_release(*, order_id: int) -> int:
 
 def coupon_consume(*, order_id: int) -> int:
     """Mark the coupon an order reserved as used (payment)."""
-    return CouponLog.objects.filter(order_id=order_id, use_status=CouponLog.Status.UNUSED) \
-        .update(use_status=CouponLog.Status.USED, use_time=timezone.now())
+    return _reserved_by_order.update(order_id, use_status=CouponLog.Status.USED, use_time=timezone.now())
+
+
+# Every payment asks it (most orders have no coupon): its statement is compiled once (core.prepared).
+_reserved_by_order = Prepared(
+    lambda order_id: CouponLog.objects.filter(order_id=order_id, use_status=CouponLog.Status.UNUSED))
 
 
 def coupon_restore_after_refund(*, order_id: int) -> int:

@@ -22,6 +22,7 @@ from luffycityapi.apps.users.models import Credit, User, WalletEntry
 from luffycityapi.core import metrics
 from luffycityapi.core.errors import Conflict, ShopError
 from luffycityapi.core.money import CENT
+from luffycityapi.core.prepared import Prepared
 from luffycityapi.core.queue import enqueue
 
 from . import selectors
@@ -170,8 +171,16 @@ def _expire_quietly(order_id: int) -> bool:
         return False
 
 
+# The checkout's lock on its student (credits, and one checkout of a cart at a time), compiled once (core.prepared).
+_checkout_user_for_update = Prepared(
+    lambda user_id: User.objects.select_for_update().only("id", "credit").filter(pk=user_id).order_by())
+
+
 def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
-    user = User.objects.select_for_update().only("id", "credit").get(pk=user_id)
+    found = _checkout_user_for_update.instances(user_id)
+    if not found:
+        raise User.DoesNotExist(f"no user with id {user_id}")
+    user = found[0]
     # Checked under the user's lock, so two checkouts of one cart at once cannot both pass.
     _refuse_unbuyable(user_id, course_ids)
     log = None
@@ -236,13 +245,23 @@ def schedule_expiry(order: Order) -> None:
         logger.exception("could not queue the expiry of order %s; the sweeper will", order.order_number)
 
 
+# Every state change takes this lock first, and every payment writes its order: their statements are compiled once
+# (core.prepared), not on each change.
+_order_and_user_for_update = Prepared(
+    lambda order_id: Order.objects.select_for_update().select_related("user").filter(pk=order_id).order_by())
+_order_row = Prepared(lambda order_id: Order.objects.filter(pk=order_id))
+
+
 def _lock_order_and_user(order_id: int) -> Order:
     """Lock an order's row and its user's in one statement, in the documented order (order → user): a join read
     FOR UPDATE locks every row it reads, the order's (found by its key) first. Every transition that touches the
     user (credits, courses) takes both before writing: rewriting the order's status, or inserting a row that refers
     to the user, takes a shared lock on the user's row (MariaDB's foreign-key check), and asking for the exclusive
     one after that deadlocks with a checkout of the same student queued for it."""
-    return Order.objects.select_for_update().select_related("user").get(pk=order_id)
+    locked = _order_and_user_for_update.instances(order_id)
+    if not locked:
+        raise Order.DoesNotExist(f"no order with id {order_id}")
+    return locked[0]
 
 
 def order_release(*, order_id: int, new_status: int) -> Order:
@@ -294,7 +313,9 @@ def order_mark_paid(*, order_id: int, trade_no: str, pay_time=None) -> PaidResul
             order.order_status = Order.Status.PAID
             order.pay_time = pay_time or timezone.now()
             order.trade_no = trade_no or ""
-            order.save(update_fields=["order_status", "pay_time", "trade_no", "updated_time"])
+            order.updated_time = timezone.now()  # what save()'s auto_now would set
+            _order_row.update(order.id, order_status=order.order_status, pay_time=order.pay_time,
+                              trade_no=order.trade_no, updated_time=order.updated_time)
             coupon_services.coupon_consume(order_id=order.id)
             _deliver(order)
     if not payable:

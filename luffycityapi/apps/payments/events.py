@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError
 
 from luffycityapi.core import metrics
+from luffycityapi.core.prepared import Prepared
 
 from .models import PaymentEvent
 from .providers.base import PaymentProvider, ProviderError
@@ -34,7 +35,13 @@ def finish(event: PaymentEvent, outcome: str, *, response=None, verified=None, v
         event.verified, fields = verified, fields + ["verified"]
     if verdict is not None:
         event.verdict, fields = verdict[:64], fields + ["verdict"]
-    event.save(update_fields=fields)
+    if not _event_row.update(event.pk, **{name: getattr(event, name) for name in fields}):
+        # as save(update_fields=…) says it: an event whose insert was rolled back (safe_finish logs it)
+        raise DatabaseError(f"payment event {event.pk} is not in the database")
+
+
+# Every message and gateway call is finished here: the statement is compiled once per set of fields (core.prepared).
+_event_row = Prepared(lambda event_id: PaymentEvent.objects.filter(pk=event_id))
 
 
 def safe_finish(event, outcome, **kwargs) -> None:
