@@ -60,6 +60,8 @@ class Prepared:
     def update(self, *args, **values) -> int:
         """UPDATE the rows of `build(*args)`, each value prepared for the database by its field as
         `QuerySet.update()` prepares it (no signals, no auto_now: pass such a field's value); rows changed."""
+        if not values:
+            raise TypeError("update() takes at least one field to set")
         key = (connection.alias, connection.vendor, "update", tuple(values),
                tuple(type(a).__name__ for a in args))
         compiled = self._compiled.get(key)

@@ -128,3 +128,5 @@ def test_update_takes_each_argument_once_and_a_plain_value_per_field(user):
         Prepared(lambda n: Order.objects.filter(user_id=n, id=n)).update(user.id, trade_no="x")
     with pytest.raises(TypeError):
         Prepared(lambda ids: Order.objects.filter(pk__in=ids)).update([1, 2], trade_no="x")
+    with pytest.raises(TypeError):
+        Prepared(lambda n: Order.objects.filter(pk=n)).update(user.id)
