@@ -103,7 +103,8 @@ class Prepared:
             elif isinstance(a, str):
                 markers.append(f"\0prepared-{next(numbers)}")
             else:
-                raise TypeError(f"a prepared query takes ints, strs and lists of ints, not {type(a).__name__}")
+                takes = "ints and strs" if updating else "ints, strs and lists of ints"
+                raise TypeError(f"a prepared {'update' if updating else 'query'} takes {takes}, not {type(a).__name__}")
         flat = [m for a in markers for m in (a if isinstance(a, list) else [a])]
         if updating:
             # each new value is a parameter the ORM sees as a string, swapped for the field's own preparation of

@@ -126,7 +126,7 @@ def test_update_writes_what_queryset_update_writes_with_each_call_s_values(make_
 def test_update_takes_each_argument_once_and_a_plain_value_per_field(user):
     with pytest.raises(ValueError):
         Prepared(lambda n: Order.objects.filter(user_id=n, id=n)).update(user.id, trade_no="x")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="update takes ints and strs, not list"):
         Prepared(lambda ids: Order.objects.filter(pk__in=ids)).update([1, 2], trade_no="x")
     with pytest.raises(TypeError):
         Prepared(lambda n: Order.objects.filter(pk=n)).update(user.id)
