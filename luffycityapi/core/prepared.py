@@ -27,7 +27,8 @@ MAX_LIST = 64
 class Prepared:
     """`build(*args)` -> a queryset whose arguments are ints, strs or lists of ints; `rows(*args)` are its rows
     converted as the ORM converts them (a values_list queryset), `instances(*args)` its model instances (a model
-    queryset, with select_related() and select_for_update() if wanted; no values() or annotations), and
+    queryset, with select_related() and select_for_update() if wanted; no values() or annotations), `get(*args)`
+    the one instance as `QuerySet.get()` answers, and
     `update(*args, **values)` sets fields of its rows as `QuerySet.update(**values)` does."""
 
     def __init__(self, build):
@@ -56,6 +57,17 @@ class Prepared:
                 populator.populate(row, instance)
             found.append(instance)
         return found
+
+    def get(self, *args):
+        """The one instance, as `QuerySet.get()` answers: the model's DoesNotExist when there is none,
+        MultipleObjectsReturned when there are more."""
+        found = self.instances(*args)
+        if len(found) == 1:
+            return found[0]
+        model = self.build(*args).model
+        if not found:
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}")
 
     def update(self, *args, **values) -> int:
         """UPDATE the rows of `build(*args)`, each value prepared for the database by its field as

@@ -80,6 +80,13 @@ def test_select_related_instances_carry_their_related_object_as_the_orm_makes_it
         assert type(related) is type(owner) and related.pk == owner.pk and related.credit == expected.user.credit
         assert not related._state.adding and related.mobile == owner.mobile
     assert with_user.instances(second.id + 1000) == []
+    assert with_user.get(first.id).user.pk == alice.pk, "get(): the one instance"
+    with pytest.raises(Order.DoesNotExist):
+        with_user.get(second.id + 1000)
+    by_owner = Prepared(lambda user_id: Order.objects.filter(user_id=user_id).order_by())
+    _order(alice, "S-3", "1.00")
+    with pytest.raises(Order.MultipleObjectsReturned):
+        by_owner.get(alice.id)
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit outside the block, as in a request

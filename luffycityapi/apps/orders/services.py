@@ -177,10 +177,7 @@ _checkout_user_for_update = Prepared(
 
 
 def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
-    found = _checkout_user_for_update.instances(user_id)
-    if not found:
-        raise User.DoesNotExist(f"no user with id {user_id}")
-    user = found[0]
+    user = _checkout_user_for_update.get(user_id)
     # Checked under the user's lock, so two checkouts of one cart at once cannot both pass.
     _refuse_unbuyable(user_id, course_ids)
     log = None
@@ -258,10 +255,7 @@ def _lock_order_and_user(order_id: int) -> Order:
     user (credits, courses) takes both before writing: rewriting the order's status, or inserting a row that refers
     to the user, takes a shared lock on the user's row (MariaDB's foreign-key check), and asking for the exclusive
     one after that deadlocks with a checkout of the same student queued for it."""
-    locked = _order_and_user_for_update.instances(order_id)
-    if not locked:
-        raise Order.DoesNotExist(f"no order with id {order_id}")
-    return locked[0]
+    return _order_and_user_for_update.get(order_id)
 
 
 def order_release(*, order_id: int, new_status: int) -> Order:
