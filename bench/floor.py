@@ -11,6 +11,8 @@ from rest_framework.views import APIView
 
 from luffycityapi.apps.courses.models import Course
 
+from . import bounds
+
 
 class FloorView(APIView):
     def get(self, request):
@@ -21,4 +23,9 @@ class FloorView(APIView):
                          "cart_total": in_cart})
 
 
-urlpatterns = [path("floor/", FloorView.as_view(), name="bench-floor")]
+urlpatterns = [
+    path("floor/", FloorView.as_view(), name="bench-floor"),
+    # what an order create and a first notify cost when their statements are sent raw (bench/bounds.py)
+    path("bounds/create/", bounds.CreateBoundView.as_view(), name="bench-create-bound"),
+    path("bounds/notify/", bounds.NotifyBoundView.as_view(), name="bench-notify-bound"),
+]

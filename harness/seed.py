@@ -63,6 +63,7 @@ def bench_shop(n_create: int, n_notify_users: int, password: str) -> Pools:
     pools.cart = users(13610000000, 200)      # cart add
     pools.create = users(13620000000, n_create)   # quote (read-only) and order create (one order each)
     pools.notify = users(13630000000, n_notify_users)  # 20 unpaid orders each for distinct notifies
+    pools.bound_notify = users(13650000000, n_notify_users)  # as many for the notify's bound (bench/bounds.py)
     pools.journey = users(13640000000, 2000)  # one fresh user per journey
     pools.courses = courses
 
@@ -74,7 +75,7 @@ def bench_shop(n_create: int, n_notify_users: int, password: str) -> Pools:
 
     expire = now + timedelta(hours=2)
     orders, details, grants = [], [], []
-    pools.paid, pools.unpaid_link, pools.unpaid_notify = [], [], []
+    pools.paid, pools.unpaid_link, pools.unpaid_notify, pools.unpaid_bound = [], [], [], []
 
     def order(user, number, course, status, **extra):
         o = Order(user=user, order_number=number, order_status=status, total_price=course.price,
@@ -90,11 +91,13 @@ def bench_shop(n_create: int, n_notify_users: int, password: str) -> Pools:
         for j in (1, 2):
             order(user, f"BL{i:06d}{j}", courses[j], Order.Status.UNPAID)
             pools.unpaid_link.append((pools.base_tokens[i], f"BL{i:06d}{j}"))
-    for i, user in enumerate(pools.notify):
-        for j in range(20):
-            number = f"BN{i:06d}{j:02d}"
-            order(user, number, courses[10 + j], Order.Status.UNPAID)
-            pools.unpaid_notify.append((number, courses[10 + j].price))
+    for prefix, owners, pool in (("BN", pools.notify, pools.unpaid_notify), ("BB", pools.bound_notify,
+                                                                             pools.unpaid_bound)):
+        for i, user in enumerate(owners):
+            for j in range(20):
+                number = f"{prefix}{i:06d}{j:02d}"
+                order(user, number, courses[10 + j], Order.Status.UNPAID)
+                pool.append((number, courses[10 + j].price))
     Order.objects.bulk_create(orders, batch_size=2000)
     ids = dict(Order.objects.filter(order_number__startswith="B").values_list("order_number", "id"))
     OrderDetail.objects.bulk_create([
