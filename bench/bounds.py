@@ -27,7 +27,8 @@ from rest_framework.views import APIView
 from luffycityapi.apps.payments.providers import alipay
 
 # The statements POST /api/orders/ sends on MariaDB (authentication's read of the user is the floor's too).
-PRICES = ("SELECT c.`id`, c.`name`, c.`price`, d.`kind`, d.`value`, a.`name`, a.`start_time`, a.`end_time` "
+PRICES = ("SELECT c.`id`, c.`name`, c.`price`, c.`credit`, c.`category_id`, d.`kind`, d.`value`, a.`name`, "
+          "a.`start_time`, a.`end_time` "
           "FROM `ly_course` c LEFT OUTER JOIN `ly_course_discount` d ON c.`id` = d.`course_id` "
           "LEFT OUTER JOIN `ly_activity` a ON d.`activity_id` = a.`id` "
           "WHERE c.`is_deleted` = 0 AND c.`is_show` = 1 AND c.`id` IN (%s, %s) ORDER BY c.`orders`, 1, d.`id`")
@@ -44,18 +45,18 @@ INSERT_LINES = ("INSERT INTO `ly_order_detail` (`order_id`, `course_id`, `name`,
                 "`discount_name`) VALUES (%s, %s, %s, %s, %s, ''), (%s, %s, %s, %s, %s, '')")
 
 # The statements a first notify of an unpaid order sends on MariaDB.
-FIND_ORDER = "SELECT `id`, `user_id`, `order_status`, `real_price` FROM `ly_order` WHERE `order_number` = %s"
+FIND_ORDER = "SELECT * FROM `ly_order` WHERE `order_number` = %s LIMIT 1"  # the whole row, as the notify reads it
 INSERT_EVENT = ("INSERT INTO `ly_payment_event` (`kind`, `direction`, `provider`, `order_number`, "
                 "`provider_trade_no`, `params`, `verified`, `verdict`, `outcome`, `response`, `created_time`) "
                 "VALUES ('notify', 'in', 'alipay', %s, %s, %s, 1, 'ok', 'pending', NULL, %s)")
-LOCK_ORDER_AND_USER = ("SELECT o.`id`, o.`order_status`, u.`id`, u.`credit` FROM `ly_order` o "
-                       "JOIN `ly_users` u ON u.`id` = o.`user_id` WHERE o.`id` = %s FOR UPDATE")
+LOCK_ORDER_AND_USER = ("SELECT o.*, u.* FROM `ly_order` o INNER JOIN `ly_users` u ON u.`id` = o.`user_id` "
+                       "WHERE o.`id` = %s FOR UPDATE")
 MARK_PAID = ("UPDATE `ly_order` SET `order_status` = 1, `pay_time` = %s, `trade_no` = %s, `updated_time` = %s "
              "WHERE `id` = %s")
 CONSUME_COUPON = ("UPDATE `ly_coupon_log` SET `use_status` = 1, `use_time` = %s "
                   "WHERE `order_id` = %s AND `use_status` = 0")
 GRANT = ("INSERT IGNORE INTO `ly_user_course` (`user_id`, `course_id`, `order_number`, `created_time`) "
-         "SELECT %s, `course_id`, %s, %s FROM `ly_order_detail` WHERE `order_id` = %s")
+         "SELECT %s, `course_id`, %s, %s FROM `ly_order_detail` WHERE `order_id` = %s ORDER BY 2")
 FINISH_EVENT = "UPDATE `ly_payment_event` SET `outcome` = 'fulfilled' WHERE `id` = %s"
 
 
@@ -104,7 +105,8 @@ class NotifyBoundView(View):
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(FIND_ORDER, [number])
-            order_id, user_id, _, _ = cursor.fetchone()
+            order = dict(zip((column[0] for column in cursor.description), cursor.fetchone()))
+            order_id, user_id = order["id"], order["user_id"]
             cursor.execute(INSERT_EVENT, [number, trade_no, json.dumps(params, ensure_ascii=False), now])
             event_id = cursor.lastrowid
         with transaction.atomic(), connection.cursor() as cursor:
