@@ -24,6 +24,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from luffycityapi.apps.orders.numbers import next_order_number
 from luffycityapi.apps.payments.providers import alipay
 
 # The statements POST /api/orders/ sends on MariaDB (authentication's read of the user is the floor's too).
@@ -72,7 +73,7 @@ class CreateBoundView(APIView):
             cursor.execute(PRICES, [first, second])
             lines = [(row[0], row[1], row[2]) for row in cursor.fetchall()]
         now = timezone.now()
-        number = f"{timezone.localtime(now):%Y%m%d%H%M%S}{user_id % 10**8:08d}{redis.incr('order_number') % 10**6:06d}"
+        number = next_order_number(user_id)
         total = sum(price for _, _, price in lines)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(LOCK_USER, [user_id])
