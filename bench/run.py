@@ -48,9 +48,10 @@ WRK_THREADS = 2
 # only: there Little's law sets it (mean latency = 32 / throughput).
 P99_LIMIT_MS = 100.0
 OPEN_LOOP_SHARE = 0.5
-# The fastest floor seen on this kind of host (a slice of 1,249 req/s on 2026-12-04): distinct paths are seeded for
-# an open loop at OPEN_LOOP_SHARE of it. 14,000 fixed orders ran out there (3,352 needed, 2,640 prepared).
-FASTEST_FLOOR_RPS = 1400
+# Above the fastest floor seen on this kind of host (slices of 1,249 req/s on 2026-12-04, 1,437 on 2026-12-05):
+# distinct paths are seeded for an open loop at OPEN_LOOP_SHARE of it. 14,000 fixed orders ran out on 12-04 (3,352
+# needed, 2,640 prepared), and seeding for 1,400 ran out on 12-05 (4,204 needed, 4,200 prepared).
+FASTEST_FLOOR_RPS = 1700
 # The journey before Argon2 (2026-12-02's run: PBKDF2 at 1,000,000 iterations): 3.5 journeys/s beside a floor of
 # 380 req/s. Target: JOURNEY_GAIN times that many journeys per floor request per second, on the same run's floor.
 JOURNEY_BASELINE_PER_FLOOR_RPS = 3.5 / 380
