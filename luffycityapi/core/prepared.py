@@ -12,6 +12,7 @@ The values are found among the compiled parameters by markers no real argument h
 with a NUL), so a query must take each argument as a parameter exactly once: building it asserts that. An UPDATE's
 new values are compiled as such markers too, and each run puts in the value its field prepares for the database,
 as `QuerySet.update()` does."""
+from dataclasses import dataclass
 from itertools import count
 
 from django.db import connection, transaction
@@ -29,18 +30,19 @@ class Prepared:
     converted as the ORM converts them (a values_list queryset), `instances(*args)` its model instances (a model
     queryset, with select_related() and select_for_update() if wanted; no values() or annotations), `get(*args)`
     the one instance as `QuerySet.get()` answers, and
-    `update(*args, **values)` sets fields of its rows as `QuerySet.update(**values)` does."""
+    `update(*args, **values)` sets fields of its rows as `QuerySet.update(**values)` does; `statement(*args)` is
+    its SQL and parameters, for use as a subquery."""
 
     def __init__(self, build):
         self.build = build
         self._compiled: dict[tuple, tuple] = {}
 
     def rows(self, *args) -> list:
-        compiler, sql, params, _ = self._statement(args)
-        return list(compiler.results_iter(results=[_fetch(sql, params)], tuple_expected=True))
+        compiler, sql, params, _, reading = self._statement(args)
+        return [tuple(row) for row in _converted(compiler, reading, _fetch(sql, params))]
 
     def instances(self, *args) -> list:
-        compiler, sql, params, plan = self._statement(args)
+        compiler, sql, params, plan, reading = self._statement(args)
         if plan is None:
             raise TypeError("instances() takes a model queryset (no values() or annotations)")
         if (compiler.query.select_for_update and connection.features.has_select_for_update
@@ -51,7 +53,7 @@ class Prepared:
         alias = connection.alias
         found = []
         # as ModelIterable makes them: the model's own columns, then each select_related() object from its columns
-        for row in compiler.results_iter(results=[_fetch(sql, params)]):
+        for row in _converted(compiler, reading, _fetch(sql, params)):
             instance = model.from_db(alias, names, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
@@ -68,6 +70,11 @@ class Prepared:
         if not found:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         raise model.MultipleObjectsReturned(f"get() returned more than one {model._meta.object_name}")
+
+    def statement(self, *args) -> "Statement":
+        """The compiled SELECT with these values, to be run inside another statement (a subquery)."""
+        _, sql, params, _, _ = self._statement(args)
+        return Statement(sql, params)
 
     def update(self, *args, **values) -> int:
         """UPDATE the rows of `build(*args)`, each value prepared for the database by its field as
@@ -93,17 +100,17 @@ class Prepared:
         if any(isinstance(n, int) and n > MAX_LIST for n in shape):
             compiler = self.build(*args).query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
-            return compiler, sql, params, _plan(compiler)
+            return compiler, sql, params, _plan(compiler), _reading(compiler)
         key = (connection.alias, connection.vendor, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = self._compile(args)
-        compiler, sql, params, slots, plan = compiled
+        compiler, sql, params, slots, (plan, reading) = compiled
         params = list(params)
         flat = [value for a in args for value in (a if isinstance(a, list) else [a])]
         for position, index in slots:
             params[position] = flat[index]
-        return compiler, sql, params, plan
+        return compiler, sql, params, plan, reading
 
     def _compile(self, args, updating: tuple = ()) -> tuple:
         markers, numbers = [], count(1)
@@ -137,7 +144,7 @@ class Prepared:
                  if type(p) in (int, str) and p in index_of]
         if sorted(index for _, index in slots) != list(range(len(flat))):
             raise ValueError("each argument must be one parameter of the query, once")
-        return compiler, sql, list(params), slots, (fields if updating else _plan(compiler))
+        return compiler, sql, list(params), slots, (fields if updating else (_plan(compiler), _reading(compiler)))
 
 
 def _plan(compiler) -> tuple | None:
@@ -151,6 +158,31 @@ def _plan(compiler) -> tuple | None:
     names = [column[0].target.attname for column in compiler.select[start:end]]
     return (klass_info["model"], names, start, end,
             get_related_populators(klass_info, compiler.select, connection.alias))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A SELECT's SQL and its parameters (Prepared.statement), for a caller that embeds it in its own statement."""
+
+    sql: str
+    params: list
+
+
+def _reading(compiler) -> tuple:
+    """How a row's values are converted (Decimal, aware datetimes), as results_iter() works it out on every run:
+    the compiler's converters for its selected columns, and whether any is a composite key."""
+    fields = [column[0] for column in compiler.select[0:compiler.col_count]]
+    return compiler.get_converters(fields), fields if compiler.has_composite_fields(fields) else None
+
+
+def _converted(compiler, reading, rows):
+    """The rows as the compiler's results_iter() answers them (lists), converted by what _reading() worked out."""
+    converters, composite_fields = reading
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    if composite_fields:
+        rows = compiler.composite_fields_to_tuples(rows, composite_fields)
+    return rows
 
 
 def _fetch(sql: str, params) -> list:

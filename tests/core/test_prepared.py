@@ -137,3 +137,14 @@ def test_update_takes_each_argument_once_and_a_plain_value_per_field(user):
         Prepared(lambda ids: Order.objects.filter(pk__in=ids)).update([1, 2], trade_no="x")
     with pytest.raises(TypeError):
         Prepared(lambda n: Order.objects.filter(pk=n)).update(user.id)
+
+
+def test_statement_is_the_orms_own_sql_with_each_call_s_values():
+    lines = Prepared(lambda user_id, ids: Order.objects.filter(user_id=user_id, id__in=ids)
+                     .values_list("id").order_by())
+    first = lines.statement(7, [3, 4])
+    second = lines.statement(9, [5, 6])  # reused: the second call's values, not the first's
+    for statement, (user_id, ids) in ((first, (7, [3, 4])), (second, (9, [5, 6]))):
+        sql, params = Order.objects.filter(user_id=user_id, id__in=ids).values_list("id") \
+            .order_by().query.sql_with_params()
+        assert (statement.sql, list(statement.params)) == (sql, list(params))

@@ -91,18 +91,21 @@ def test_owned_course_ids_answers_only_for_that_user_and_those_courses(make_user
     assert owned_course_ids(me.id, [mine.id, both.id]) == {both.id}
 
 
-def test_grant_from_a_queryset_of_course_ids_inserts_them_in_one_statement(make_user, make_course):
-    """A payment grants its order's lines by INSERT … SELECT: same rows, same count, owned ones skipped."""
+def test_grant_from_a_statement_selecting_course_ids_inserts_them_in_one_statement(make_user, make_course):
+    """A payment grants its order's lines by INSERT … SELECT (a compiled core.prepared statement): same rows, same
+    count, owned ones skipped."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from luffycityapi.apps.courses.models import Course
     from luffycityapi.apps.users.models import UserCourse
+    from luffycityapi.core.prepared import Prepared
 
     user = make_user()
     owned, new_a, new_b, other = make_course(), make_course(), make_course(), make_course()
     user_courses_grant(user_id=user.id, course_ids=[owned.id], order_number="LY1")
-    picked = Course.objects.filter(pk__in=[owned.id, new_a.id, new_b.id]).values_list("id")
+    course_ids = Prepared(lambda ids: Course.objects.filter(pk__in=ids).values_list("id").order_by())
+    picked = course_ids.statement([owned.id, new_a.id, new_b.id])
 
     with CaptureQueriesContext(connection) as captured:
         assert user_courses_grant(user_id=user.id, course_ids=picked, order_number="LY2") == 2
@@ -111,5 +114,6 @@ def test_grant_from_a_queryset_of_course_ids_inserts_them_in_one_statement(make_
     rows = set(UserCourse.objects.filter(user=user).values_list("course_id", "order_number"))
     assert rows == {(owned.id, "LY1"), (new_a.id, "LY2"), (new_b.id, "LY2")}
     assert user_courses_grant(user_id=user.id, course_ids=picked, order_number="LY3") == 0
-    assert user_courses_grant(user_id=user.id, course_ids=Course.objects.none().values_list("id"),
+    assert user_courses_grant(user_id=user.id, course_ids=course_ids.statement([other.id + 1000, other.id + 1001,
+                                                                                other.id + 1002]),
                               order_number="LY4") == 0

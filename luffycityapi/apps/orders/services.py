@@ -247,6 +247,9 @@ def schedule_expiry(order: Order) -> None:
 _order_and_user_for_update = Prepared(
     lambda order_id: Order.objects.select_for_update().select_related("user").filter(pk=order_id).order_by())
 _order_row = Prepared(lambda order_id: Order.objects.filter(pk=order_id))
+# What every paid order grants: its lines' courses, selected inside the grant's INSERT (compiled once).
+_line_course_ids = Prepared(lambda order_id: OrderDetail.objects.filter(order_id=order_id).values_list("course_id")
+                            .order_by())
 
 
 def _lock_order_and_user(order_id: int) -> Order:
@@ -328,7 +331,7 @@ def _deliver(order: Order) -> None:
         return
     # The lines' course ids as a subquery: granted in one INSERT … SELECT, not a read and an insert.
     user_services.user_courses_grant(user_id=order.user_id, order_number=order.order_number,
-                                     course_ids=OrderDetail.objects.filter(order_id=order.id).values_list("course_id"))
+                                     course_ids=_line_course_ids.statement(order.id))
     transaction.on_commit(lambda: _clear_bought_from_cart(order))
 
 

@@ -3,9 +3,8 @@ coupon log."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -13,6 +12,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from luffycityapi.core.errors import ShopError
+from luffycityapi.core.prepared import Statement
 
 from .models import Credit, User, UserCourse, WalletEntry
 
@@ -96,17 +96,15 @@ def user_courses_grant(*, user_id: int, course_ids, order_number: str) -> int:
     read first (every payment grants), and a concurrent grant of the same course by another order cannot fail
     this one. The ORM's bulk_create(ignore_conflicts=True) cannot tell how many rows it inserted.
 
-    `course_ids` may also be a queryset of one column, the course ids (e.g. an order's lines): then the INSERT
-    selects them itself (INSERT … SELECT), saving the payment's read of its lines; rows go in by course id."""
+    `course_ids` may also be a core.prepared.Statement selecting one column, the course ids (e.g. an order's
+    lines, compiled once): then the INSERT selects them itself (INSERT … SELECT), saving the payment's read of its
+    lines; rows go in by course id."""
     meta, ops = UserCourse._meta, connection.ops
     columns = ", ".join(ops.quote_name(meta.get_field(name).column)
                         for name in ("user", "course", "order_number", "created_time"))
     now = ops.adapt_datetimefield_value(timezone.now())
-    if isinstance(course_ids, QuerySet):
-        try:
-            select, params = course_ids.order_by().query.sql_with_params()
-        except EmptyResultSet:  # .none(), or an empty IN (): nothing to grant
-            return 0
+    if isinstance(course_ids, Statement):
+        select, params = course_ids.sql, course_ids.params
         with connection.cursor() as cursor:
             cursor.execute(f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(meta.db_table)} "
                            f"({columns}) SELECT %s, picked.*, %s, %s FROM ({select}) picked ORDER BY 2",
