@@ -148,3 +148,26 @@ def test_statement_is_the_orms_own_sql_with_each_call_s_values():
         sql, params = Order.objects.filter(user_id=user_id, id__in=ids).values_list("id") \
             .order_by().query.sql_with_params()
         assert (statement.sql, list(statement.params)) == (sql, list(params))
+
+
+def test_prepared_insert_writes_the_row_save_writes_and_sets_its_key(make_user):
+    from luffycityapi.apps.payments.models import PaymentEvent
+    from luffycityapi.core.prepared import PreparedInsert
+
+    insert = PreparedInsert(PaymentEvent)
+    columns = [f.attname for f in PaymentEvent._meta.concrete_fields if f.attname not in ("id", "created_time")]
+    for n, values in enumerate(({"kind": "notify", "direction": "in", "provider": "alipay", "order_number": "P-1",
+                                 "params": {"金额": "10.00", "list": [1, 2]}, "verified": True, "verdict": "ok"},
+                                {"kind": "query", "direction": "out", "order_number": "P-2", "params": {},
+                                 "verified": None, "outcome": "paid", "response": {"code": "10000"}})):
+        with CaptureQueriesContext(connection) as queries:
+            written = insert.save(PaymentEvent(**values))  # the second reuses the first's statement
+        by_save = PaymentEvent(**values)
+        by_save.save()
+        assert len(queries) == 1 and written.pk and not written._state.adding, n
+        mine, theirs = PaymentEvent.objects.get(pk=written.pk), PaymentEvent.objects.get(pk=by_save.pk)
+        assert [getattr(mine, c) for c in columns] == [getattr(theirs, c) for c in columns], n
+        assert mine.created_time == written.created_time and abs(mine.created_time - theirs.created_time) < \
+            timedelta(seconds=5), "auto_now_add is set by pre_save(), as save() sets it"
+    with pytest.raises(TypeError, match="new PaymentEvent"):
+        insert.save(written)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError
 
 from luffycityapi.core import metrics
-from luffycityapi.core.prepared import Prepared
+from luffycityapi.core.prepared import Prepared, PreparedInsert
 
 from .models import PaymentEvent
 from .providers.base import PaymentProvider, ProviderError
@@ -19,10 +19,14 @@ Kind, Direction = PaymentEvent.Kind, PaymentEvent.Direction
 def record(kind, direction, *, provider: PaymentProvider | None = None, order_number="", params=None, trade_no="",
            verified=None, verdict="", outcome="pending") -> PaymentEvent:
     """Write one event; pass `outcome` when nothing further will happen (one insert instead of two)."""
-    return PaymentEvent.objects.create(kind=kind, direction=direction, provider=provider.name if provider else "",
-                                       order_number=(order_number or "")[:64], params=jsonable(params or {}),
-                                       provider_trade_no=(trade_no or "")[:64], verified=verified, verdict=verdict,
-                                       outcome=outcome[:255])
+    return _event_insert.save(PaymentEvent(kind=kind, direction=direction, provider=provider.name if provider else "",
+                                           order_number=(order_number or "")[:64], params=jsonable(params or {}),
+                                           provider_trade_no=(trade_no or "")[:64], verified=verified,
+                                           verdict=verdict, outcome=outcome[:255]))
+
+
+# Every message and gateway call is recorded here, a notify's first: the INSERT is compiled once (core.prepared).
+_event_insert = PreparedInsert(PaymentEvent)
 
 
 def finish(event: PaymentEvent, outcome: str, *, response=None, verified=None, verdict=None) -> None:
