@@ -209,13 +209,13 @@ class Statement:
 
 def _reading(compiler) -> tuple:
     """How a row's values are converted (Decimal, aware datetimes), as results_iter() works it out on every run:
-    the compiler's converters for its selected columns, and whether any is a composite key."""
+    the compiler's converters for its selected columns, and those columns when one is a composite key (else None)."""
     fields = [column[0] for column in compiler.select[0:compiler.col_count]]
     return compiler.get_converters(fields), fields if compiler.has_composite_fields(fields) else None
 
 
 def _converted(compiler, reading, rows):
-    """The rows as the compiler's results_iter() answers them (lists), converted by what _reading() worked out."""
+    """The fetched rows as the compiler's results_iter() gives them, converted by what _reading() worked out."""
     converters, composite_fields = reading
     if converters:
         rows = compiler.apply_converters(rows, converters)
