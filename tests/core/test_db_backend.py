@@ -23,11 +23,14 @@ def _server_autocommit() -> int:
         return cursor.fetchone()[0]
 
 
-def _other_session():
+@pytest.fixture
+def other():
     """A second session on the same database: it sees only what is committed."""
     import MySQLdb  # only on MariaDB: the embedded stack installs no MySQL client
 
-    return MySQLdb.connect(**connection.get_connection_params())
+    session = MySQLdb.connect(**connection.get_connection_params())
+    yield session
+    session.close()
 
 
 def _names_seen_by(other) -> set:
@@ -37,7 +40,7 @@ def _names_seen_by(other) -> set:
     return {row[0] for row in cursor.fetchall()}
 
 
-def test_an_atomic_block_is_begin_and_commit_with_no_set_autocommit_around_it():
+def test_an_atomic_block_is_begin_and_commit_with_no_set_autocommit_around_it(other):
     connection.ensure_connection()
     before = _counters()
     with transaction.atomic():
@@ -46,30 +49,22 @@ def test_an_atomic_block_is_begin_and_commit_with_no_set_autocommit_around_it():
     assert {name: after[name] - before[name] for name in before} == {
         "Com_begin": 1, "Com_commit": 1, "Com_rollback": 0, "Com_set_option": 0}
     assert _server_autocommit() == 1 and connection.get_autocommit()
-    other = _other_session()
-    try:
-        assert "事务内" in _names_seen_by(other)
-    finally:
-        other.close()
+    assert "事务内" in _names_seen_by(other)
 
 
-def test_statements_inside_the_block_are_one_transaction_holding_its_locks_until_commit():
+def test_statements_inside_the_block_are_one_transaction_holding_its_locks_until_commit(other):
     course = Course.objects.create(name="上锁", price=Decimal("10.00"))
-    other = _other_session()
-    try:
-        with transaction.atomic():
-            Course.objects.select_for_update().get(pk=course.pk)
-            Course.objects.create(name="未提交", price=Decimal("1.00"))
-            assert "未提交" not in _names_seen_by(other)
-            with pytest.raises(other.OperationalError):  # the row lock is held: the block is not autocommitted
-                other.cursor().execute(f"SELECT id FROM {Course._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT",
-                                       [course.pk])
-        assert "未提交" in _names_seen_by(other)
-    finally:
-        other.close()
+    with transaction.atomic():
+        Course.objects.select_for_update().get(pk=course.pk)
+        Course.objects.create(name="未提交", price=Decimal("1.00"))
+        assert "未提交" not in _names_seen_by(other)
+        with pytest.raises(other.OperationalError):  # the row lock is held: the block is not autocommitted
+            other.cursor().execute(f"SELECT id FROM {Course._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT",
+                                   [course.pk])
+    assert "未提交" in _names_seen_by(other)
 
 
-def test_a_failed_block_rolls_back_whole_and_the_session_autocommits_again():
+def test_a_failed_block_rolls_back_whole_and_the_session_autocommits_again(other):
     connection.ensure_connection()
     before = _counters()
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -82,11 +77,7 @@ def test_a_failed_block_rolls_back_whole_and_the_session_autocommits_again():
     assert not Course.objects.filter(name__in=["回滚", "保存点"]).exists()
     assert _server_autocommit() == 1 and connection.get_autocommit()
     Course.objects.create(name="之后", price=Decimal("1.00"))  # outside any block: committed by itself
-    other = _other_session()
-    try:
-        assert "之后" in _names_seen_by(other)
-    finally:
-        other.close()
+    assert "之后" in _names_seen_by(other)
 
 
 def test_an_inner_savepoint_rolls_back_alone():
