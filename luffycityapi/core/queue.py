@@ -9,4 +9,6 @@ from celery import current_app
 def enqueue(name: str, *args, countdown: float | None = None) -> None:
     """Queue task `name` with positional `args`; raises what the broker raises (callers decide what a failure
     to queue means)."""
-    current_app.tasks[name].apply_async(args=args, countdown=countdown)
+    # Tasks take ids (architecture.md), so their plain repr is short: Celery's bounded saferepr of the arguments,
+    # for the message's headers, cost 0.16 M of a publish's 2.5 M instructions (callgrind).
+    current_app.tasks[name].apply_async(args=args, countdown=countdown, argsrepr=repr(args), kwargsrepr="{}")
