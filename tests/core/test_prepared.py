@@ -171,3 +171,41 @@ def test_prepared_insert_writes_the_row_save_writes_and_sets_its_key(make_user):
             timedelta(seconds=5), "auto_now_add is set by pre_save(), as save() sets it"
     with pytest.raises(TypeError, match="new PaymentEvent"):
         insert.save(written)
+
+
+def test_prepared_insert_save_all_writes_the_rows_bulk_create_writes_in_one_statement(make_user, make_course):
+    from luffycityapi.apps.orders.models import OrderDetail
+    from luffycityapi.core.prepared import MAX_LIST, PreparedInsert
+
+    insert = PreparedInsert(OrderDetail)
+    mine, theirs = _order(make_user(), "P-1", "300.00"), _order(make_user(), "P-2", "300.00")
+    courses = [make_course(price=Decimal("100.00")) for _ in range(3)]
+    columns = ["course_id", "name", "price", "real_price", "discount_name"]
+
+    def lines(order, picked):
+        return [OrderDetail(order=order, course_id=c.id, name=f"课程 {c.id}", price=c.price,
+                            real_price=c.price - Decimal("0.01") * (n % 3), discount_name="限时" * (n % 3))
+                for n, c in enumerate(picked)]
+
+    saved = []
+    for picked in (courses[:2], courses[2:], courses[:0]):  # two rows, then one, then none: each its own shape
+        written = lines(mine, picked)
+        saved += written
+        with CaptureQueriesContext(connection) as queries:
+            insert.save_all(written)
+        OrderDetail.objects.bulk_create(lines(theirs, picked))
+        assert len(queries) == (1 if picked else 0)
+        assert not any(line._state.adding for line in written)
+    assert [tuple(getattr(line, c) for c in columns) for line in OrderDetail.objects.filter(order=mine)
+            .order_by("course_id")] == \
+        [tuple(getattr(line, c) for c in columns) for line in OrderDetail.objects.filter(order=theirs)
+         .order_by("course_id")]
+    assert OrderDetail.objects.filter(order=mine).count() == 3
+
+    many = [make_course() for _ in range(MAX_LIST + 1 - 3)] + courses  # past MAX_LIST: bulk_create's batches
+    other = _order(make_user(), "P-3", "1.00")
+    insert.save_all(lines(other, many))
+    assert OrderDetail.objects.filter(order=other).count() == MAX_LIST + 1
+    with pytest.raises(TypeError, match="new OrderDetail"):  # refused whole: the new line is not written either
+        insert.save_all(lines(make_order := _order(make_user(), "P-4", "1.00"), courses[:1]) + saved[:1])
+    assert not OrderDetail.objects.filter(order=make_order).exists()

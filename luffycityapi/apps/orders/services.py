@@ -22,7 +22,7 @@ from luffycityapi.apps.users.models import Credit, User, WalletEntry
 from luffycityapi.core import metrics
 from luffycityapi.core.errors import Conflict, ShopError
 from luffycityapi.core.money import CENT
-from luffycityapi.core.prepared import Prepared
+from luffycityapi.core.prepared import Prepared, PreparedInsert
 from luffycityapi.core.queue import enqueue
 
 from . import selectors
@@ -176,6 +176,10 @@ _checkout_user_for_update = Prepared(
     lambda user_id: User.objects.select_for_update().only("id", "credit").filter(pk=user_id).order_by())
 
 
+# Every checkout writes an order and its lines: their INSERTs are compiled once too.
+_order_insert, _line_insert = PreparedInsert(Order), PreparedInsert(OrderDetail)
+
+
 def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
     user = _checkout_user_for_update.get(user_id)
     # Checked under the user's lock, so two checkouts of one cart at once cannot both pass.
@@ -186,14 +190,14 @@ def _create_locked(user_id, choice, lines, course_ids, now) -> Order:
     priced = quote(lines, coupon=coupon_services.terms_of(log.coupon) if log else None, credit=choice.credit,
                    balance=user.credit, credit_to_money=settings.CREDIT_TO_MONEY)
     _refuse_unavailable(user_id, choice.pay_type, priced.real_price)
-    order = Order.objects.create(
+    order = _order_insert.save(Order(
         user_id=user_id, order_number=next_order_number(user_id), pay_type=choice.pay_type,
         total_price=priced.total_price, discount_price=priced.discount_price, real_price=priced.real_price,
         credit=priced.credit, expire_time=now + timedelta(seconds=settings.ORDER_TIMEOUT_SECONDS),
-        name=_order_title(lines))
-    OrderDetail.objects.bulk_create([
+        name=_order_title(lines)))
+    _line_insert.save_all(
         OrderDetail(order=order, course_id=line.course_id, name=line.name, price=line.price,
-                    real_price=line.real_price, discount_name=line.discount_name) for line in lines])
+                    real_price=line.real_price, discount_name=line.discount_name) for line in lines)
     if log is not None:
         coupon_services.coupon_reserve(log=log, order_id=order.id)
     if priced.credit:
