@@ -35,9 +35,9 @@ PRICES = ("SELECT c.`id`, c.`name`, c.`price`, c.`credit`, c.`category_id`, d.`k
           "WHERE c.`is_deleted` = 0 AND c.`is_show` = 1 AND c.`id` IN (%s, %s) ORDER BY c.`orders`, 1, d.`id`")
 LOCK_USER = "SELECT `id`, `credit` FROM `ly_users` WHERE `id` = %s FOR UPDATE"
 BLOCKERS = ("SELECT 0, `course_id`, NULL, NULL, NULL FROM `ly_user_course` WHERE `user_id` = %s AND `course_id` IN "
-            "(%s, %s) UNION ALL SELECT * FROM (SELECT DISTINCT 1, o.`id`, o.`order_number`, o.`expire_time` <= %s, "
-            "o.`created_time` FROM `ly_order` o JOIN `ly_order_detail` d ON d.`order_id` = o.`id` WHERE "
-            "o.`user_id` = %s AND o.`order_status` = 0 AND d.`course_id` IN (%s, %s)) h ORDER BY 1, 5 DESC")
+            "(%s, %s) UNION ALL SELECT 1, o.`id`, o.`order_number`, o.`expire_time` <= %s, o.`created_time` "
+            "FROM `ly_order` o JOIN `ly_order_detail` d ON d.`order_id` = o.`id` WHERE o.`user_id` = %s "
+            "AND o.`order_status` = 0 AND d.`course_id` IN (%s, %s)")
 INSERT_ORDER = ("INSERT INTO `ly_order` (`kind`, `name`, `user_id`, `order_number`, `order_status`, `pay_type`, "
                 "`total_price`, `discount_price`, `real_price`, `credit`, `expire_time`, `pay_time`, `trade_no`, "
                 "`order_desc`, `created_time`, `updated_time`) "

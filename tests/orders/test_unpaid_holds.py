@@ -64,6 +64,9 @@ def test_purchase_blockers_answers_owned_and_unpaid_holds_in_one_statement(make_
                    created_time=now - timedelta(hours=2))
     newer = _order(student, "H-newer", [b], expire_time=now + timedelta(minutes=10),
                    created_time=now - timedelta(hours=1))
+    # made last, created earliest: the holds are ordered by creation time, not by key
+    oldest = _order(student, "H-oldest", [a], expire_time=now + timedelta(minutes=5),
+                    created_time=now - timedelta(hours=3))
     ids = [owned.id, a.id, b.id, free.id]
 
     with CaptureQueriesContext(connection) as captured:
@@ -72,7 +75,8 @@ def test_purchase_blockers_answers_owned_and_unpaid_holds_in_one_statement(make_
     assert len(captured) == 1
     assert blockers.owned == owned_course_ids(student.id, ids) == {owned.id}
     assert blockers.unpaid == unpaid_orders_holding(user_id=student.id, course_ids=ids, now=now) == [
-        UnpaidHold(newer.id, "H-newer", overdue=False), UnpaidHold(older.id, "H-older", overdue=True)]
+        UnpaidHold(newer.id, "H-newer", overdue=False), UnpaidHold(older.id, "H-older", overdue=True),
+        UnpaidHold(oldest.id, "H-oldest", overdue=False)]
     assert purchase_blockers(user_id=student.id, course_ids=[free.id], now=now).owned == set()
     assert purchase_blockers(user_id=other.id, course_ids=[a.id, b.id], now=now).unpaid == []
     assert purchase_blockers(user_id=student.id, course_ids=[], now=now).unpaid == []
