@@ -28,4 +28,5 @@ urlpatterns = [
     # what an order create and a first notify cost when their statements are sent raw (bench/bounds.py)
     path("bounds/create/", bounds.CreateBoundView.as_view(), name="bench-create-bound"),
     path("bounds/notify/", bounds.NotifyBoundView.as_view(), name="bench-notify-bound"),
+    path("bounds/create-batched/", bounds.CreateBatchedBoundView.as_view(), name="bench-create-batched-bound"),
 ]

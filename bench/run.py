@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench import growth, openloop  # noqa: E402 - needs ROOT on sys.path
 from harness import stack  # noqa: E402
 from harness.alipay import notify_body, notify_params  # noqa: E402
-from harness.seed import Pools, bench_shop  # noqa: E402
+from harness.seed import Pools, bench_shop, create_courses  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
 WORK = RESULTS / "work"
@@ -68,6 +68,7 @@ LABELS = {
     "order_quote": "POST /api/orders/quote/", "order_create": "POST /api/orders/",
     "pay_link": "GET /api/payments/alipay/<no>/", "notify_distinct": "notify, distinct orders",
     "create_bound": "bound: a create's statements, raw", "notify_bound": "bound: a first notify's statements, raw",
+    "create_batched_bound": "bound: a create's statements in 2 round trips",
     "notify_duplicate": "notify, duplicates of paid orders", "poll_paid": "GET .../alipay/query/<no>/ (paid)",
     "journey": "journey login→cart→order→link→notify→query",
 }
@@ -117,6 +118,9 @@ def request_files(pools: Pools) -> dict:
         return path
 
     checkout = json.dumps({"pay_type": 0, "user_coupon_id": -1, "credit": 0})
+
+    def bound_courses(i: int) -> str:  # the courses in the i-th bound student's cart, as ?courses= takes them
+        return ",".join(str(c.id) for c in create_courses(courses, i))
     files = {
         "floor": (write("floor", [("GET", f"/api/bench/floor/?course_id={courses[i % 60].id}", "", t, "")
                                   for i, t in enumerate(pools.base_tokens)]), False, "200", ""),
@@ -133,8 +137,11 @@ def request_files(pools: Pools) -> dict:
         "order_create": (write("order_create", [("POST", "/api/orders/", JSON_TYPE, t, checkout)
                                                 for t in pools.create_tokens]), True, "201", ""),
         "create_bound": (write("create_bound", [
-            ("POST", f"/api/bench/bounds/create/?courses={courses[7 + i % 40].id},{courses[8 + i % 40].id}", JSON_TYPE,
-             t, "{}") for i, t in enumerate(pools.base_tokens)]), False, "201", ""),
+            ("POST", f"/api/bench/bounds/create/?courses={bound_courses(i)}", JSON_TYPE, t, "{}")
+            for i, t in enumerate(pools.bound_create_tokens)]), True, "201", ""),
+        "create_batched_bound": (write("create_batched_bound", [
+            ("POST", f"/api/bench/bounds/create-batched/?courses={bound_courses(i)}", JSON_TYPE, t, "{}")
+            for i, t in enumerate(pools.batched_bound_tokens)]), True, "201", ""),
         "pay_link": (write("pay_link", [("GET", f"/api/payments/alipay/{no}/", "", t, "")
                                         for t, no in pools.unpaid_link]), False, "200", ""),
         "notify_distinct": (write("notify_distinct", [
@@ -505,9 +512,12 @@ def chart(results: dict, path: Path, server: str) -> bool:
 # --- main ----------------------------------------------------------------------------------------------------
 
 ORDER = ["floor", "course_list", "course_detail", "cart_add", "cart_list", "order_quote", "order_create",
-         "create_bound", "pay_link", "notify_distinct", "notify_bound", "notify_duplicate", "poll_paid", "journey"]
+         "create_bound", "create_batched_bound", "pay_link", "notify_distinct", "notify_bound", "notify_duplicate",
+         "poll_paid", "journey"]
 # Each bound (bench/bounds.py) runs beside the path whose work it repeats raw: measured and reported, never judged.
-BOUNDS = {"create_bound": "order_create", "notify_bound": "notify_distinct"}
+BOUNDS = {"create_bound": "order_create", "create_batched_bound": "order_create", "notify_bound": "notify_distinct"}
+# Run only when --only names them: an experiment's question, answered once, need not cost every run its time.
+ON_REQUEST = {"create_batched_bound"}
 
 
 def main() -> int:
@@ -527,7 +537,8 @@ def main() -> int:
     parser.add_argument("--redis-url", default=redis_url)
     args = parser.parse_args()
     only = args.only.split(",")
-    wanted = [n for n in ORDER if not args.only or n == "floor" or n in only or BOUNDS.get(n) in only]
+    wanted = [n for n in ORDER if n == "floor" or n in only or (
+        n not in ON_REQUEST and (not args.only or BOUNDS.get(n) in only))]
 
     RESULTS.mkdir(exist_ok=True)
     wrk = ensure_wrk()
@@ -541,7 +552,9 @@ def main() -> int:
     # even (measured_specs), and the judged open loop needs the most, OPEN_LOOP_SHARE of the floor for the whole
     # duration
     distinct = WARM_LINES + PARTS * math.ceil(OPEN_LOOP_SHARE * FASTEST_FLOOR_RPS * args.duration)
-    pools = bench_shop(n_create=distinct, n_notify_users=math.ceil(distinct / 20), password=PASSWORD)
+    pools = bench_shop(n_create=distinct, n_notify_users=math.ceil(distinct / 20), password=PASSWORD,
+                       n_bound_create=distinct if "create_bound" in wanted else 0,
+                       n_batched_bound=distinct if "create_batched_bound" in wanted else 0)
     hashing = hash_cost(pools)
     print(f"bench: password hasher {hashing['algorithm']} ({hashing['hash_ms']:.0f} ms per login's check)",
           flush=True)

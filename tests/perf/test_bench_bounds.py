@@ -27,7 +27,12 @@ def _written(order: Order) -> dict:
                                                              "discount_name"))}
 
 
-def test_the_create_bound_writes_the_order_the_create_writes(make_user, client_for, make_course,
+@pytest.mark.parametrize("view, url", [
+    (bounds.CreateBoundView, "/api/bench/bounds/create/"),
+    # its own BEGIN and COMMIT: it runs outside a test's enclosing transaction, as in a request
+    pytest.param(bounds.CreateBatchedBoundView, "/api/bench/bounds/create-batched/",
+                 marks=pytest.mark.django_db(transaction=True))])
+def test_the_create_bound_writes_the_order_the_create_writes(view, url, make_user, client_for, make_course,
                                                              django_capture_on_commit_callbacks):
     courses = [make_course(price="199.00"), make_course(price="299.00")]
     real_client, bound_user = client_for(make_user()), make_user()
@@ -37,10 +42,9 @@ def test_the_create_bound_writes_the_order_the_create_writes(make_user, client_f
         real = real_client.post(ORDERS_URL, body(), format="json")
     assert real.status_code == 201, real.content
 
-    request = APIRequestFactory().post(f"/api/bench/bounds/create/?courses={courses[0].id},{courses[1].id}", {},
-                                       format="json")
+    request = APIRequestFactory().post(f"{url}?courses={courses[0].id},{courses[1].id}", {}, format="json")
     force_authenticate(request, user=bound_user)
-    bound = bounds.CreateBoundView.as_view()(request)
+    bound = view.as_view()(request)
     assert bound.status_code == 201, bound.data
 
     real_order = Order.objects.get(order_number=real.json()["order_number"])

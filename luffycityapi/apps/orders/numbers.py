@@ -6,6 +6,13 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 
+SEQUENCE_KEY = "order_number"
+
+
 def next_order_number(user_id: int) -> str:
-    sequence = get_redis_connection("default").incr("order_number")
+    return order_number(user_id, get_redis_connection("default").incr(SEQUENCE_KEY))
+
+
+def order_number(user_id: int, sequence: int) -> str:
+    """The number for the user's order that took `sequence` from SEQUENCE_KEY."""
     return f"{timezone.localtime():%Y%m%d%H%M%S}{user_id % 10**8:08d}{sequence % 10**6:06d}"
