@@ -1,4 +1,4 @@
-"""Two bounds for the bench: an order create and a first notify doing the same work as the real paths - the same
+"""Bounds for the bench: an order create and a first notify doing the same work as the real paths - the same
 SQL statements in the same transactions, the same Redis round trips and, for the notify, the real RSA2 check - sent
 raw, with nothing around them: no ORM model, serializer, service layer, event helper, metric or Celery publish (one
 Redis write stands in for the expiry task). What they cannot be is correct in every case: they check nothing a
@@ -6,8 +6,9 @@ real path refuses on, so they are measured only, never called by anything but th
 
 They answer one question: is a path that misses its target held back by the work it has to do on this machine
 (the database's statements and durable commits, the signature) or by the code around that work? A bound served at
-the rate the path is judged at says the second. A third, run only when asked for by name (`--only create_batched`),
-sends the create bound's statements in two round trips instead of seven: how much of that work is round trips. Mounted with the floor, only when settings.BENCH_ENDPOINTS is on.
+the rate the path is judged at says the second. A third, run only when asked for by name (`--only
+create_batched_bound`), sends the create bound's statements in two round trips instead of seven: how much of that
+work is round trips. Mounted with the floor, only when settings.BENCH_ENDPOINTS is on.
 MariaDB only (FOR UPDATE, INSERT IGNORE); tests/perf/test_bench_bounds.py checks on MariaDB that each does its
 path's work."""
 import json

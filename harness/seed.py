@@ -116,8 +116,9 @@ def bench_shop(n_create: int, n_notify_users: int, password: str, n_bound_create
     pipe = redis.pipeline(transaction=False)
     for user in pools.base:
         pipe.hset(f"cart_{user.id}", mapping={str(c.id): "1" for c in courses[3:7]})
-    for i, user in enumerate(pools.create + pools.bound_create + pools.batched_bound):
-        pipe.hset(f"cart_{user.id}", mapping={str(c.id): "1" for c in create_courses(courses, i)})
+    for pool in (pools.create, pools.bound_create, pools.batched_bound):
+        for i, user in enumerate(pool):
+            pipe.hset(f"cart_{user.id}", mapping={str(c.id): "1" for c in create_courses(courses, i)})
     pipe.execute()
     assert cart_store.count(pools.base[0].id) == 4
     return pools
