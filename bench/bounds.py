@@ -29,6 +29,9 @@ from rest_framework.views import APIView
 from luffycityapi.apps.orders.numbers import SEQUENCE_KEY, next_order_number, order_number
 from luffycityapi.apps.payments.providers import alipay
 
+# The Redis list a create bound pushes its order's id to, where the real create publishes its expiry task.
+EXPIRY_KEY = "bench_bound_expiry"
+
 # The statements POST /api/orders/ sends on MariaDB (authentication's read of the user is the floor's too).
 PRICES = ("SELECT c.`id`, c.`name`, c.`price`, c.`credit`, c.`category_id`, d.`kind`, d.`value`, a.`name`, "
           "a.`start_time`, a.`end_time` "
@@ -89,7 +92,7 @@ class CreateBoundView(APIView):
                                           for value in (order_id, course_id, name, price, price)])
         after = redis.pipeline(transaction=False)
         after.hdel(f"cart_{user_id}", first, second)
-        after.lpush("bench_bound_expiry", order_id)  # where the real create publishes its expiry task
+        after.lpush(EXPIRY_KEY, order_id)  # where the real create publishes its expiry task
         after.execute()
         return Response({"id": order_id, "order_number": number, "total_price": f"{total:.2f}"},
                         status=status.HTTP_201_CREATED)
@@ -130,6 +133,8 @@ class CreateBatchedBoundView(APIView):
     is waiting for answers rather than the work itself."""
 
     def post(self, request):
+        if connection.in_atomic_block:  # its own BEGIN would commit the enclosing transaction
+            raise RuntimeError("the batched create bound sends its own BEGIN and COMMIT: not inside a transaction")
         user_id = request.user.id
         first, second = (int(c) for c in request.query_params["courses"].split(","))
         redis = get_redis_connection("default")
@@ -138,8 +143,6 @@ class CreateBatchedBoundView(APIView):
         before.incr(SEQUENCE_KEY)
         number = order_number(user_id, before.execute()[1])
         now = timezone.now()
-        if connection.in_atomic_block:  # its own BEGIN would commit the enclosing transaction
-            raise RuntimeError("the batched create bound sends its own BEGIN and COMMIT: not inside a transaction")
         with connection.cursor() as wrapped:
             cursor = wrapped.cursor  # MySQLdb's own: each statement's result is taken in turn with nextset()
             try:
@@ -163,7 +166,7 @@ class CreateBatchedBoundView(APIView):
                 raise
         after = redis.pipeline(transaction=False)
         after.hdel(f"cart_{user_id}", first, second)
-        after.lpush("bench_bound_expiry", order_id)
+        after.lpush(EXPIRY_KEY, order_id)
         after.execute()
         return Response({"id": order_id, "order_number": number, "total_price": f"{total:.2f}"},
                         status=status.HTTP_201_CREATED)

@@ -207,5 +207,5 @@ def test_prepared_insert_save_all_writes_the_rows_bulk_create_writes_in_one_stat
     insert.save_all(lines(other, many))
     assert OrderDetail.objects.filter(order=other).count() == MAX_LIST + 1
     with pytest.raises(TypeError, match="new OrderDetail"):  # refused whole: the new line is not written either
-        insert.save_all(lines(make_order := _order(make_user(), "P-4", "1.00"), courses[:1]) + saved[:1])
-    assert not OrderDetail.objects.filter(order=make_order).exists()
+        insert.save_all(lines(fourth := _order(make_user(), "P-4", "1.00"), courses[:1]) + saved[:1])
+    assert not OrderDetail.objects.filter(order=fourth).exists()

@@ -54,7 +54,7 @@ def test_the_create_bound_writes_the_order_the_create_writes(view, url, make_use
     assert bound.data["total_price"] == real.json()["total_price"] == "498.00"
     redis = get_redis_connection("default")
     assert redis.hlen(f"cart_{bound_user.id}") == 0  # the bought courses left the cart, as the real create's do
-    assert int(redis.lindex("bench_bound_expiry", 0)) == bound_order.id
+    assert int(redis.lindex(bounds.EXPIRY_KEY, 0)) == bound_order.id
 
 
 def test_the_notify_bound_fulfils_as_the_notify_does(auth_client, client_for, make_user, place_order, post_notify):
