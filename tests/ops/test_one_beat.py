@@ -75,7 +75,14 @@ def test_two_beats_send_each_job_once_per_period(tmp_path, redis_conn):
             assert first.poll() is None and time.monotonic() < deadline, _log(tmp_path, "first")[-3000:]
             time.sleep(0.1)
         second = _beat(tmp_path, "second")
-        queue.watch(12, [first, second])  # both beats up (the second starts within a few seconds), first holds
+        # The second must be up and waiting for the lock before anything is judged: under CI's load its start-up
+        # (Django, Celery) has taken longer than the watch below, and a handover it only joined late looked like a
+        # skipped period. Its "Starting..." is logged just before it asks for the lock (celery's beat_init).
+        deadline = time.monotonic() + 60
+        while "beat: Starting" not in _log(tmp_path, "second"):
+            assert time.monotonic() < deadline, _log(tmp_path, "second")[-3000:]
+            queue.watch(0.2, [first, second])
+        queue.watch(9, [first, second])  # both beats up, the first holding the lock, the second waiting for it
         assert "Acquired lock" not in _log(tmp_path, "second"), "two beats held the lock at once"
         # SIGTERM releases the lock and the second takes over within its retry interval. The broker is watched
         # through the stop as well: a send made while the first was shutting down is stamped when it is made.
