@@ -124,6 +124,22 @@ def test_latency_is_judged_in_the_open_loop_not_at_32_connections():
         {"floor": floor, "order_create": saturated})
 
 
+def test_a_bounds_open_loop_is_shown_but_not_judged():
+    floor = {**bench.merge_slices("floor", [_slice(500, 2.0, [300] * 1000)]), "floor_rps": None}
+    floor["open_loop"] = openloop.summary([5.0] * 100, [0.0] * 100, 100, 100, 250, 4.0, [])
+    slow, fast = _judged("create_bound", 240, 1300.0), _judged("notify_bound", 300, 40.0)
+    assert bench.evaluate({"floor": floor, "create_bound": slow, "notify_bound": fast}) == []
+    rows = {line.split(" | ")[0]: line for line in bench.table(
+        {"floor": floor, "create_bound": slow, "notify_bound": fast}).splitlines()}
+    assert rows[f"| {bench.LABELS['create_bound']}"].endswith("| 1300.0 | 1300.0 | (✗) |")
+    assert rows[f"| {bench.LABELS['notify_bound']}"].endswith("| 40.0 | 40.0 | (✓) |")
+    assert rows[f"| {bench.LABELS['floor']}"].endswith("| ✓ |")
+    # a bound that answered wrongly still fails the run, and shows it plainly
+    slow["problems"] = ["3 unexpected answers, e.g. '500'"]
+    assert bench.evaluate({"floor": floor, "create_bound": slow}) == ["create_bound: 3 unexpected answers, e.g. '500'"]
+    assert bench.table({"floor": floor, "create_bound": slow}).splitlines()[3].endswith("| ✗ |")
+
+
 def test_an_open_loop_problem_fails_the_path():
     row = _judged("order_create", 200, 20.0)
     row["open_loop"]["problems"] = ["open loop: only 10 distinct requests for 1200: seed more"]
