@@ -76,8 +76,8 @@ def test_two_beats_send_each_job_once_per_period(tmp_path, redis_conn):
             time.sleep(0.1)
         second = _beat(tmp_path, "second")
         # The second must be up and waiting for the lock before anything is judged: under CI's load its start-up
-        # (Django, Celery) has taken longer than the watch below, and a handover it only joined late looked like a
-        # skipped period. Its "Starting..." is logged just before it asks for the lock (celery's beat_init).
+        # (Django, Celery) can outlast the watch below, and a handover it joined late would look like a skipped
+        # period. Its "Starting..." is logged just before it asks for the lock (celery's beat_init).
         deadline = time.monotonic() + 60
         while "beat: Starting" not in _log(tmp_path, "second"):
             assert time.monotonic() < deadline, _log(tmp_path, "second")[-3000:]
